@@ -1,0 +1,129 @@
+package io.cutflow.job;
+
+import io.cutflow.inference.BackgroundRemovalFunction;
+import io.cutflow.inference.InferenceRequest;
+import io.cutflow.inference.InferenceResult;
+import io.cutflow.inference.InferenceSettings;
+import io.cutflow.inference.ParameterTemplate;
+import io.cutflow.inference.model.ModelProfile;
+import io.cutflow.job.db.DatabaseSettings;
+import io.cutflow.job.db.SchemaMigrator;
+import io.cutflow.job.hashing.ContentHasher;
+import io.cutflow.job.hashing.FirstSightingFilter;
+import io.cutflow.job.hashing.HashedObject;
+import io.cutflow.job.sink.MetadataSinks;
+import io.cutflow.job.source.DiscoveredObject;
+import io.cutflow.job.source.RawObjectSource;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.streaming.api.datastream.AsyncDataStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Cutflow job: raw objects -> MD5 -> first sightings -> background removal -> assets and PostgreSQL.
+ * {@code flink run cutflow-job.jar --raw s3://raw/ --processed s3://processed/ --jdbc-url jdbc:postgresql://...}
+ */
+public final class CutflowJob {
+
+    /** Operator uids: part of the savepoint contract, never change them. */
+    public static final String UID_SOURCE = "raw-objects";
+    public static final String UID_HASHER = "content-hasher";
+    public static final String UID_FIRST_SIGHTING = "first-sighting";
+    public static final String UID_INFERENCE = "background-removal";
+    public static final String UID_SINK_URLS = "sink-image-urls";
+    public static final String UID_SINK_ORIGINALS = "sink-original-images";
+    public static final String UID_SINK_RESULTS = "sink-results";
+
+    private CutflowJob() {}
+
+    public static void main(String[] args) throws Exception {
+        Configuration config = JobArguments.parse(args);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
+        prepareDatabase(config);
+        build(env, config);
+        env.execute("cutflow");
+    }
+
+    /** Applies the schema migrations when enabled (they are idempotent). */
+    public static void prepareDatabase(Configuration config) {
+        if (config.get(CutflowOptions.DB_MIGRATE)) {
+            SchemaMigrator.migrate(DatabaseSettings.from(config), config.get(CutflowOptions.DB_PARTITIONS));
+        }
+    }
+
+    /** Adds the pipeline to the environment; the settings that make savepoints upgradeable are applied here. */
+    public static void build(StreamExecutionEnvironment env, Configuration config) {
+        String raw = require(config, CutflowOptions.RAW.key(), config.get(CutflowOptions.RAW));
+        String processed = require(config, CutflowOptions.PROCESSED.key(), config.get(CutflowOptions.PROCESSED));
+        DatabaseSettings db = DatabaseSettings.from(config);
+        InferenceSettings inference = inferenceSettings(config, processed);
+
+        Configuration pipeline = new Configuration();
+        pipeline.set(PipelineOptions.AUTO_GENERATE_UIDS, false);
+        pipeline.set(PipelineOptions.GENERIC_TYPES, false);
+        env.configure(pipeline);
+        if (!config.contains(CheckpointingOptions.CHECKPOINTING_INTERVAL)) {
+            env.enableCheckpointing(Duration.ofSeconds(10).toMillis());
+        }
+        if (!config.contains(PipelineOptions.MAX_PARALLELISM)) {
+            env.setMaxParallelism(128); // fixed key groups: a savepoint stays restorable at any parallelism
+        }
+
+        int batchSize = config.get(CutflowOptions.SINK_BATCH_SIZE);
+        Duration batchInterval = config.get(CutflowOptions.SINK_BATCH_INTERVAL);
+
+        DataStream<DiscoveredObject> objects = env
+                .fromSource(RawObjectSource.create(raw, config.get(CutflowOptions.ONCE), config.get(CutflowOptions.SCAN_INTERVAL)),
+                        WatermarkStrategy.noWatermarks(), "Raw objects")
+                .uid(UID_SOURCE);
+
+        DataStream<HashedObject> hashed = objects.flatMap(new ContentHasher()).name("Hash content (MD5)").uid(UID_HASHER);
+        hashed.sinkTo(MetadataSinks.urls(db, batchSize, batchInterval)).name("image_urls").uid(UID_SINK_URLS);
+        hashed.sinkTo(MetadataSinks.originals(db, batchSize, batchInterval)).name("original_images").uid(UID_SINK_ORIGINALS);
+
+        DataStream<InferenceRequest> firstSightings = hashed
+                .keyBy(HashedObject::md5)
+                .process(new FirstSightingFilter()).name("First sighting per MD5").uid(UID_FIRST_SIGHTING);
+
+        long timeoutMs = config.get(CutflowOptions.TIMEOUT).toMillis();
+        DataStream<InferenceResult> results = AsyncDataStream
+                .unorderedWait(firstSightings, new BackgroundRemovalFunction(inference, timeoutMs), timeoutMs,
+                        TimeUnit.MILLISECONDS, config.get(CutflowOptions.CAPACITY))
+                .name("Background removal").uid(UID_INFERENCE);
+        results.sinkTo(MetadataSinks.results(db, batchSize, batchInterval)).name("processing_jobs + result_assets").uid(UID_SINK_RESULTS);
+    }
+
+    static InferenceSettings inferenceSettings(Configuration config, String processed) {
+        String model = config.get(CutflowOptions.MODEL_PATH);
+        if (!Files.isReadable(Path.of(model))) {
+            throw new IllegalArgumentException("model not found: " + model + " (bin/fetch-model downloads ISNet medium, or pass --model)");
+        }
+        String device = config.get(CutflowOptions.DEVICE);
+        if (!List.of("cpu", "cuda").contains(device)) {
+            throw new IllegalArgumentException(CutflowOptions.DEVICE.key() + " must be cpu or cuda: " + device);
+        }
+        ParameterTemplate template = new ParameterTemplate(config.get(CutflowOptions.TEMPLATE_ID),
+                config.get(CutflowOptions.TEMPLATE_VERSION), ParameterTemplate.defaults().alphaThreshold(),
+                ParameterTemplate.defaults().assets());
+        return new InferenceSettings(model, ModelProfile.isnet(config.get(CutflowOptions.MODEL_PROFILE)), device,
+                config.get(CutflowOptions.INTRA_OP_THREADS), config.get(CutflowOptions.CONCURRENCY), processed, template,
+                config.get(CutflowOptions.MAX_OBJECT_SIZE).getBytes(), config.get(CutflowOptions.MAX_PIXELS),
+                config.get(CutflowOptions.PNG_COMPRESSION));
+    }
+
+    private static String require(Configuration config, String key, String value) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException("missing " + key + " (flag --" + key.substring(key.indexOf('.') + 1) + ")");
+        }
+        return value;
+    }
+}

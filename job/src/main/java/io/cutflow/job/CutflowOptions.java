@@ -1,0 +1,92 @@
+package io.cutflow.job;
+
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.MemorySize;
+
+import java.time.Duration;
+
+import static org.apache.flink.configuration.ConfigOptions.key;
+
+/** Every setting of the job, typed, with its default and documentation. Command-line flags map onto these keys. */
+public final class CutflowOptions {
+
+    private CutflowOptions() {}
+
+    public static final ConfigOption<String> RAW = key("cutflow.raw").stringType().noDefaultValue()
+            .withDescription("Where raw images land: s3://bucket/prefix or a local folder. Flag: --raw");
+
+    public static final ConfigOption<String> PROCESSED = key("cutflow.processed").stringType().noDefaultValue()
+            .withDescription("Where result assets are written: s3://bucket/prefix or a local folder. Flag: --processed");
+
+    public static final ConfigOption<Boolean> ONCE = key("cutflow.once").booleanType().defaultValue(false)
+            .withDescription("Process what is in the raw location now and stop (backfill) instead of watching it. Flag: --once");
+
+    public static final ConfigOption<Duration> SCAN_INTERVAL = key("cutflow.scan-interval").durationType()
+            .defaultValue(Duration.ofSeconds(10)).withDescription("How often the raw location is listed for new objects");
+
+    public static final ConfigOption<String> JDBC_URL = key("cutflow.jdbc.url").stringType().noDefaultValue()
+            .withDescription("PostgreSQL JDBC URL for the metadata. Flag: --jdbc-url. The local launcher starts an"
+                    + " embedded server when it is not set");
+
+    public static final ConfigOption<String> JDBC_USER = key("cutflow.jdbc.user").stringType().defaultValue("postgres")
+            .withDescription("Database user. The password comes from the environment variable CUTFLOW_DB_PASSWORD or"
+                    + " from cutflow.jdbc.password-file, never from the command line");
+
+    public static final ConfigOption<String> JDBC_PASSWORD_FILE = key("cutflow.jdbc.password-file").stringType()
+            .noDefaultValue().withDescription("File holding the database password (e.g. a mounted Kubernetes Secret)");
+
+    public static final ConfigOption<Boolean> DB_MIGRATE = key("cutflow.db.migrate").booleanType().defaultValue(true)
+            .withDescription("Apply the schema migrations in sql/ (Flyway) when the job starts");
+
+    public static final ConfigOption<Integer> DB_PARTITIONS = key("cutflow.db.partitions").intType().defaultValue(16)
+            .withDescription("Hash partitions per table, used when the schema is first created (256 for large installs)");
+
+    public static final ConfigOption<Integer> SINK_BATCH_SIZE = key("cutflow.sink.batch-size").intType().defaultValue(1000)
+            .withDescription("Rows per JDBC batch; batches are also flushed at every checkpoint");
+
+    public static final ConfigOption<Duration> SINK_BATCH_INTERVAL = key("cutflow.sink.batch-interval").durationType()
+            .defaultValue(Duration.ofSeconds(1)).withDescription("Longest time a row waits in a sink batch");
+
+    public static final ConfigOption<String> MODEL_PATH = key("cutflow.model.path").stringType()
+            .defaultValue(System.getProperty("user.home") + "/.cache/cutflow/models/isnet-medium.onnx")
+            .withDescription("ONNX background-removal model (bin/fetch-model puts ISNet medium here). Flag: --model");
+
+    public static final ConfigOption<String> MODEL_PROFILE = key("cutflow.model.profile").stringType()
+            .defaultValue("isnet-medium").withDescription("Name recorded as the model version on every job row");
+
+    public static final ConfigOption<String> DEVICE = key("cutflow.inference.device").stringType().defaultValue("cpu")
+            .withDescription("cpu, or cuda: run on the GPU Flink's external resource 'gpu' gives the task manager;"
+                    + " the job fails to start if CUDA cannot load (no silent CPU fallback)");
+
+    public static final ConfigOption<Integer> INTRA_OP_THREADS = key("cutflow.inference.intra-op-threads").intType()
+            .defaultValue(0).withDescription("ONNX Runtime threads per model run (0: one per core)");
+
+    public static final ConfigOption<Integer> CONCURRENCY = key("cutflow.inference.concurrency").intType().defaultValue(1)
+            .withDescription("Images processed at once per inference subtask (its executor size)");
+
+    public static final ConfigOption<Integer> CAPACITY = key("cutflow.inference.capacity").intType().defaultValue(8)
+            .withDescription("Requests in flight per inference subtask; a full operator back-pressures the stream");
+
+    public static final ConfigOption<Duration> TIMEOUT = key("cutflow.inference.timeout").durationType()
+            .defaultValue(Duration.ofMinutes(5))
+            .withDescription("Time one image may spend in the inference stage, queueing included; past it the image"
+                    + " gets a failed job row of class timeout (the job does not restart)");
+
+    public static final ConfigOption<MemorySize> MAX_OBJECT_SIZE = key("cutflow.limits.max-object-size").memoryType()
+            .defaultValue(MemorySize.parse("64mb")).withDescription("Larger objects fail as too_large without being read whole");
+
+    public static final ConfigOption<Long> MAX_PIXELS = key("cutflow.limits.max-pixels").longType().defaultValue(50_000_000L)
+            .withDescription("Images declaring more pixels fail as too_large before decoding (decompression bombs)");
+
+    public static final ConfigOption<Integer> PNG_COMPRESSION = key("cutflow.assets.png-compression").intType()
+            .defaultValue(1).withDescription("Deflate level of result PNGs (1 is fast with row filters; 9 costs seconds)");
+
+    public static final ConfigOption<String> TEMPLATE_ID = key("cutflow.template.id").stringType().defaultValue("default")
+            .withDescription("Parameter template applied to every image");
+
+    public static final ConfigOption<Integer> TEMPLATE_VERSION = key("cutflow.template.version").intType().defaultValue(1)
+            .withDescription("Version of the parameter template");
+
+    public static final ConfigOption<String> PLUGINS_DIR = key("cutflow.plugins-dir").stringType().noDefaultValue()
+            .withDescription("Local runs: Flink plugins folder holding s3-fs-hadoop/ (the launcher sets it)");
+}

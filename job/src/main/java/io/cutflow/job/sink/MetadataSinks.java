@@ -1,0 +1,170 @@
+package io.cutflow.job.sink;
+
+import io.cutflow.inference.AssetRecord;
+import io.cutflow.inference.InferenceResult;
+import io.cutflow.job.db.DatabaseSettings;
+import io.cutflow.job.hashing.HashedObject;
+import org.apache.flink.connector.jdbc.JdbcConnectionOptions;
+import org.apache.flink.connector.jdbc.JdbcExecutionOptions;
+import org.apache.flink.connector.jdbc.JdbcStatementBuilder;
+import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Duration;
+
+/**
+ * The metadata sinks (flink-connector-jdbc, flushed at every checkpoint). Every statement is an idempotent upsert
+ * whose end state does not depend on order or repetition, so at-least-once delivery gives exactly-once tables.
+ */
+public final class MetadataSinks {
+
+    private MetadataSinks() {}
+
+    /** url -> md5; a URL whose content changed points at its new MD5. */
+    static final String UPSERT_URL = """
+            INSERT INTO image_urls (url, md5, file_size_bytes) VALUES (?, ?, ?)
+            ON CONFLICT (url) DO UPDATE SET md5 = EXCLUDED.md5, file_size_bytes = EXCLUDED.file_size_bytes
+            WHERE (image_urls.md5, image_urls.file_size_bytes) IS DISTINCT FROM (EXCLUDED.md5, EXCLUDED.file_size_bytes)
+            """;
+
+    /** One row per content; source_url converges on the smallest URL whatever order the names arrive in. */
+    static final String UPSERT_ORIGINAL = """
+            INSERT INTO original_images (md5, source_url, file_size_bytes) VALUES (?, ?, ?)
+            ON CONFLICT (md5) DO UPDATE SET source_url = EXCLUDED.source_url
+            WHERE EXCLUDED.source_url < original_images.source_url
+            """;
+
+    /**
+     * The job row, its assets and the decoded size of the original in one statement, so no asset row is ever
+     * visible without its job. A success is never overwritten by a later failure of a replay. All three tables
+     * share the md5 key (colocated under Citus), so the statement routes to one shard.
+     */
+    static final String UPSERT_RESULT = """
+            WITH image AS (
+                INSERT INTO original_images (md5, source_url, file_size_bytes, width, height, format)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (md5) DO UPDATE SET width = COALESCE(EXCLUDED.width, original_images.width),
+                    height = COALESCE(EXCLUDED.height, original_images.height),
+                    format = COALESCE(EXCLUDED.format, original_images.format),
+                    source_url = LEAST(original_images.source_url, EXCLUDED.source_url)
+            ), job AS (
+                INSERT INTO processing_jobs (md5, template_id, template_version, model_version, model_sha256, parameters,
+                    status, error_class, error_message, started_at, finished_at, duration_ms, inference_ms, worker_node,
+                    execution_provider)
+                VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (md5, template_id, template_version) DO UPDATE SET model_version = EXCLUDED.model_version,
+                    model_sha256 = EXCLUDED.model_sha256, parameters = EXCLUDED.parameters, status = EXCLUDED.status,
+                    error_class = EXCLUDED.error_class, error_message = EXCLUDED.error_message,
+                    started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at,
+                    duration_ms = EXCLUDED.duration_ms, inference_ms = EXCLUDED.inference_ms,
+                    worker_node = EXCLUDED.worker_node, execution_provider = EXCLUDED.execution_provider
+                WHERE processing_jobs.status <> 'success'
+            )
+            INSERT INTO result_assets (md5, template_id, template_version, asset_type, storage_path, width, height,
+                file_size_bytes, is_primary)
+            SELECT ?, ?, ?, a.asset_type, a.storage_path, a.width, a.height, a.file_size_bytes, a.is_primary
+            FROM unnest(?::text[], ?::text[], ?::int[], ?::int[], ?::bigint[], ?::boolean[])
+                AS a(asset_type, storage_path, width, height, file_size_bytes, is_primary)
+            ON CONFLICT (md5, template_id, template_version, asset_type) DO UPDATE SET
+                storage_path = EXCLUDED.storage_path, width = EXCLUDED.width, height = EXCLUDED.height,
+                file_size_bytes = EXCLUDED.file_size_bytes, is_primary = EXCLUDED.is_primary
+            """;
+
+    public static JdbcSink<HashedObject> urls(DatabaseSettings db, int batchSize, Duration interval) {
+        return sink(db, batchSize, interval, UPSERT_URL, (ps, o) -> {
+            ps.setString(1, o.url());
+            ps.setString(2, o.md5());
+            ps.setLong(3, o.sizeBytes());
+        });
+    }
+
+    public static JdbcSink<HashedObject> originals(DatabaseSettings db, int batchSize, Duration interval) {
+        return sink(db, batchSize, interval, UPSERT_ORIGINAL, (ps, o) -> {
+            ps.setString(1, o.md5());
+            ps.setString(2, o.url());
+            ps.setLong(3, o.sizeBytes());
+        });
+    }
+
+    public static JdbcSink<InferenceResult> results(DatabaseSettings db, int batchSize, Duration interval) {
+        return sink(db, batchSize, interval, UPSERT_RESULT, MetadataSinks::bindResult);
+    }
+
+    private static void bindResult(PreparedStatement ps, InferenceResult r) throws SQLException {
+        int i = 1;
+        ps.setString(i++, r.md5());
+        ps.setString(i++, r.url());
+        ps.setLong(i++, r.sizeBytes());
+        setNullableInt(ps, i++, r.width());
+        setNullableInt(ps, i++, r.height());
+        ps.setString(i++, r.format());
+
+        ps.setString(i++, r.md5());
+        ps.setString(i++, r.templateId());
+        ps.setInt(i++, r.templateVersion());
+        ps.setString(i++, r.modelVersion());
+        ps.setString(i++, r.modelSha256());
+        ps.setString(i++, r.parametersJson());
+        ps.setString(i++, r.status());
+        ps.setString(i++, r.errorClass());
+        ps.setString(i++, r.errorMessage());
+        ps.setTimestamp(i++, new Timestamp(r.startedAtMs()));
+        ps.setTimestamp(i++, new Timestamp(r.finishedAtMs()));
+        ps.setInt(i++, r.durationMs());
+        ps.setInt(i++, r.inferenceMs());
+        ps.setString(i++, r.workerNode());
+        ps.setString(i++, r.executionProvider());
+
+        ps.setString(i++, r.md5());
+        ps.setString(i++, r.templateId());
+        ps.setInt(i++, r.templateVersion());
+        AssetRecord[] assets = r.assets();
+        int n = assets.length;
+        Object[] types = new Object[n], paths = new Object[n], widths = new Object[n], heights = new Object[n],
+                sizes = new Object[n], primary = new Object[n];
+        for (int a = 0; a < n; a++) {
+            types[a] = assets[a].assetType();
+            paths[a] = assets[a].storagePath();
+            widths[a] = assets[a].width();
+            heights[a] = assets[a].height();
+            sizes[a] = assets[a].fileSizeBytes();
+            primary[a] = assets[a].primary();
+        }
+        Connection c = ps.getConnection();
+        ps.setArray(i++, c.createArrayOf("text", types));
+        ps.setArray(i++, c.createArrayOf("text", paths));
+        ps.setArray(i++, c.createArrayOf("int4", widths));
+        ps.setArray(i++, c.createArrayOf("int4", heights));
+        ps.setArray(i++, c.createArrayOf("int8", sizes));
+        ps.setArray(i, c.createArrayOf("bool", primary));
+    }
+
+    private static void setNullableInt(PreparedStatement ps, int index, Integer value) throws SQLException {
+        if (value == null) {
+            ps.setNull(index, Types.INTEGER);
+        } else {
+            ps.setInt(index, value);
+        }
+    }
+
+    private static <T> JdbcSink<T> sink(DatabaseSettings db, int batchSize, Duration interval, String sql,
+            JdbcStatementBuilder<T> binder) {
+        return JdbcSink.<T>builder()
+                .withQueryStatement(sql, binder)
+                .withExecutionOptions(JdbcExecutionOptions.builder()
+                        .withBatchSize(batchSize)
+                        .withBatchIntervalMs(interval.toMillis())
+                        .withMaxRetries(5)
+                        .build())
+                .buildAtLeastOnce(new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
+                        .withUrl(db.jdbcUrl())
+                        .withDriverName("org.postgresql.Driver")
+                        .withUsername(db.user())
+                        .withPassword(db.password())
+                        .build());
+    }
+}

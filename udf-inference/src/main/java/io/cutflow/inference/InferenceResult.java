@@ -1,0 +1,39 @@
+package io.cutflow.inference;
+
+/**
+ * The outcome of one image under one template: a processing_jobs row, its result_assets rows, and what was
+ * learned of the original (original_images). Failed results carry the class and a readable message.
+ */
+public record InferenceResult(
+        String md5,
+        String url,
+        long sizeBytes,
+        String templateId,
+        int templateVersion,
+        String parametersJson,
+        String modelVersion,
+        String modelSha256,
+        String status,
+        String errorClass,
+        String errorMessage,
+        long startedAtMs,
+        long finishedAtMs,
+        int inferenceMs,
+        String workerNode,
+        String executionProvider,
+        Integer width,
+        Integer height,
+        String format,
+        AssetRecord[] assets) {
+
+    public static final String SUCCESS = "success";
+    public static final String FAILED = "failed";
+
+    public boolean succeeded() {
+        return SUCCESS.equals(status);
+    }
+
+    public int durationMs() {
+        return (int) Math.max(0, finishedAtMs - startedAtMs);
+    }
+}

@@ -1,0 +1,51 @@
+package io.cutflow.inference;
+
+import io.cutflow.inference.assets.AssetKeys;
+
+import java.io.Serializable;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * A versioned set of processing parameters (the seed's parameter templates). Every job row names the id and
+ * version it ran with; a changed template is a new version, never an edit.
+ *
+ * @param alphaThreshold negative for a soft alpha (the model's probability); otherwise pixels at or above it
+ *     become opaque and the rest transparent
+ * @param assets what to write, the first one being the primary asset
+ */
+public record ParameterTemplate(String id, int version, float alphaThreshold, List<AssetType> assets) implements Serializable {
+
+    public ParameterTemplate {
+        AssetKeys.requireName("template id", id);
+        if (version < 1) {
+            throw new IllegalArgumentException("template version must be >= 1: " + version);
+        }
+        if (assets.isEmpty()) {
+            throw new IllegalArgumentException("template " + id + " produces no assets");
+        }
+        assets = List.copyOf(assets);
+    }
+
+    /** Soft alpha, mask and transparent PNG (primary). */
+    public static ParameterTemplate defaults() {
+        return new ParameterTemplate("default", 1, -1f, List.of(AssetType.TRANSPARENT_PNG, AssetType.ALPHA_MASK));
+    }
+
+    public byte[] applyThreshold(byte[] alpha) {
+        if (alphaThreshold < 0) {
+            return alpha;
+        }
+        int cut = Math.round(alphaThreshold * 255f);
+        for (int i = 0; i < alpha.length; i++) {
+            alpha[i] = (alpha[i] & 0xff) >= cut ? (byte) 0xff : 0;
+        }
+        return alpha;
+    }
+
+    /** The parameters as JSON for processing_jobs.parameters. */
+    public String toJson() {
+        return "{\"alpha\":" + (alphaThreshold < 0 ? "\"soft\"" : "{\"threshold\":" + alphaThreshold + "}")
+                + ",\"assets\":[" + assets.stream().map(a -> "\"" + a.code() + "\"").collect(Collectors.joining(",")) + "]}";
+    }
+}

@@ -1,0 +1,58 @@
+package io.cutflow.inference.assets;
+
+import io.cutflow.inference.FailureClass;
+import io.cutflow.inference.ImageRejectedException;
+import org.apache.flink.core.fs.FSDataInputStream;
+import org.apache.flink.core.fs.FSDataOutputStream;
+import org.apache.flink.core.fs.FileSystem;
+import org.apache.flink.core.fs.Path;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+
+/**
+ * Reads and writes whole objects through Flink's FileSystem, so the same code serves s3:// (the S3 plugin)
+ * and local folders.
+ */
+public final class ObjectStore {
+
+    private ObjectStore() {}
+
+    /** The object's bytes; refuses objects above maxBytes without reading them whole. */
+    public static byte[] read(String uri, long maxBytes) throws ImageRejectedException {
+        Path path = new Path(uri);
+        try {
+            FileSystem fs = path.getFileSystem();
+            try (FSDataInputStream in = fs.open(path)) {
+                byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+                if (bytes.length > maxBytes) {
+                    throw new ImageRejectedException(FailureClass.TOO_LARGE,
+                            "object is larger than the limit of " + maxBytes + " bytes");
+                }
+                return bytes;
+            }
+        } catch (FileNotFoundException e) {
+            throw new ImageRejectedException(FailureClass.IO_ERROR, "object vanished before it could be read: " + uri, e);
+        } catch (IOException e) {
+            throw new ImageRejectedException(FailureClass.IO_ERROR, "cannot read " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Writes an object, replacing any earlier version. On a local file system the bytes go to a hidden temporary
+     * file beside the target first (whose name is deterministic, so a replay overwrites a stray one) and are then
+     * renamed: readers never see a half-written asset. Object stores publish a PUT atomically already.
+     */
+    public static void write(String uri, byte[] bytes) throws IOException {
+        Path target = new Path(uri);
+        FileSystem fs = target.getFileSystem();
+        boolean local = "file".equals(fs.getUri().getScheme());
+        Path written = local ? new Path(target.getParent(), "." + target.getName() + ".inprogress") : target;
+        try (FSDataOutputStream out = fs.create(written, FileSystem.WriteMode.OVERWRITE)) {
+            out.write(bytes);
+        }
+        if (local && !fs.rename(written, target)) {
+            throw new IOException("cannot rename " + written + " to " + target);
+        }
+    }
+}
