@@ -12,6 +12,7 @@ import io.cutflow.job.hashing.ContentHasher;
 import io.cutflow.job.hashing.FirstSightingFilter;
 import io.cutflow.job.hashing.HashedObject;
 import io.cutflow.job.sink.MetadataSinks;
+import io.cutflow.job.sink.ResultTally;
 import io.cutflow.job.source.DiscoveredObject;
 import io.cutflow.job.source.RawObjectSource;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -39,6 +40,7 @@ public final class CutflowJob {
     public static final String UID_HASHER = "content-hasher";
     public static final String UID_FIRST_SIGHTING = "first-sighting";
     public static final String UID_INFERENCE = "background-removal";
+    public static final String UID_TALLY = "result-tally";
     public static final String UID_SINK_URLS = "sink-image-urls";
     public static final String UID_SINK_ORIGINALS = "sink-original-images";
     public static final String UID_SINK_RESULTS = "sink-results";
@@ -98,7 +100,8 @@ public final class CutflowJob {
         DataStream<InferenceResult> results = AsyncDataStream
                 .unorderedWait(firstSightings, new BackgroundRemovalFunction(inference, timeoutMs), timeoutMs,
                         TimeUnit.MILLISECONDS, config.get(CutflowOptions.CAPACITY))
-                .name("Background removal").uid(UID_INFERENCE);
+                .name("Background removal").uid(UID_INFERENCE)
+                .map(new ResultTally()).name("Tally results").uid(UID_TALLY);
         results.sinkTo(MetadataSinks.results(db, batchSize, batchInterval)).name("processing_jobs + result_assets").uid(UID_SINK_RESULTS);
     }
 

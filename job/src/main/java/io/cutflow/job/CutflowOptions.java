@@ -12,6 +12,12 @@ public final class CutflowOptions {
 
     private CutflowOptions() {}
 
+    /** Where bin/fetch-model caches models: $CUTFLOW_CACHE, else ~/.cache/cutflow. */
+    public static String cacheDir() {
+        String cache = System.getenv("CUTFLOW_CACHE");
+        return cache != null && !cache.isBlank() ? cache : System.getProperty("user.home") + "/.cache/cutflow";
+    }
+
     public static final ConfigOption<String> RAW = key("cutflow.raw").stringType().noDefaultValue()
             .withDescription("Where raw images land: s3://bucket/prefix or a local folder. Flag: --raw");
 
@@ -48,7 +54,7 @@ public final class CutflowOptions {
             .defaultValue(Duration.ofSeconds(1)).withDescription("Longest time a row waits in a sink batch");
 
     public static final ConfigOption<String> MODEL_PATH = key("cutflow.model.path").stringType()
-            .defaultValue(System.getProperty("user.home") + "/.cache/cutflow/models/isnet-medium.onnx")
+            .defaultValue(cacheDir() + "/models/isnet-medium.onnx")
             .withDescription("ONNX background-removal model (bin/fetch-model puts ISNet medium here). Flag: --model");
 
     public static final ConfigOption<String> MODEL_PROFILE = key("cutflow.model.profile").stringType()

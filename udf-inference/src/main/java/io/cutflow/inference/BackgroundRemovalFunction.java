@@ -3,7 +3,6 @@ package io.cutflow.inference;
 import io.cutflow.inference.model.ExecutionProvider;
 import io.cutflow.inference.model.ModelRunner;
 import io.cutflow.inference.model.SharedModelRunners;
-import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
@@ -26,16 +25,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceRequest, InferenceResult> {
 
-    public static final String ACC_INFERRED = "cutflow.inferred";
-    public static final String ACC_FAILED = "cutflow.failed";
-
     private final InferenceSettings settings;
     private final long timeoutMs;
 
     private transient ExecutorService executor;
     private transient BackgroundRemover remover;
-    private transient LongCounter inferred;
-    private transient LongCounter failed;
     private transient Counter inferredMetric;
     private transient Counter failedMetric;
 
@@ -54,14 +48,11 @@ public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceReques
         AtomicInteger threads = new AtomicInteger();
         executor = new ThreadPoolExecutor(settings.concurrency(), settings.concurrency(), 0L, TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(r, "cutflow-inference-" + subtask + "-" + threads.incrementAndGet());
+                    Thread t = new Thread(null, r, "cutflow-inference-" + subtask + "-" + threads.incrementAndGet(),
+                            SharedModelRunners.NATIVE_STACK_BYTES);
                     t.setDaemon(true);
                     return t;
                 });
-        inferred = new LongCounter();
-        failed = new LongCounter();
-        getRuntimeContext().addAccumulator(ACC_INFERRED, inferred);
-        getRuntimeContext().addAccumulator(ACC_FAILED, failed);
         inferredMetric = getRuntimeContext().getMetricGroup().counter("imagesInferred");
         failedMetric = getRuntimeContext().getMetricGroup().counter("imagesFailed");
         getRuntimeContext().getMetricGroup().gauge("executionProvider", runner::executionProvider);
@@ -71,20 +62,13 @@ public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceReques
     public void asyncInvoke(InferenceRequest request, ResultFuture<InferenceResult> resultFuture) {
         executor.execute(() -> {
             InferenceResult result = remover.process(request);
-            if (result.succeeded()) {
-                inferred.add(1);
-                inferredMetric.inc();
-            } else {
-                failed.add(1);
-                failedMetric.inc();
-            }
+            (result.succeeded() ? inferredMetric : failedMetric).inc();
             resultFuture.complete(List.of(result));
         });
     }
 
     @Override
     public void timeout(InferenceRequest request, ResultFuture<InferenceResult> resultFuture) {
-        failed.add(1);
         failedMetric.inc();
         resultFuture.complete(List.of(remover.failure(request, System.currentTimeMillis() - timeoutMs,
                 FailureClass.TIMEOUT, "inference did not finish within " + timeoutMs + " ms")));

@@ -11,6 +11,44 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class SharedModelRunners {
 
+    /**
+     * Stack for threads that enter ONNX Runtime: its native initialisation and graph optimisation overflow the
+     * JVM's default 1 MB thread stack (seen as a SIGSEGV without hs_err when loading ISNet).
+     */
+    public static final long NATIVE_STACK_BYTES = 64L << 20;
+
+    /** Model runs executed by every session of this JVM (tests check that duplicates are never inferred). */
+    public static long totalRunCount() {
+        return RUNNERS.values().stream().mapToLong(OnnxModelRunner::runCount).sum();
+    }
+
+    /** Loads the session on a thread with a native-sized stack; the caller (a Flink task thread) waits. */
+    private static OnnxModelRunner loadOnLargeStack(Path modelFile, ModelProfile profile, ExecutionProvider provider,
+            int intraOpThreads) throws ModelException {
+        OnnxModelRunner[] loaded = new OnnxModelRunner[1];
+        ModelException[] failure = new ModelException[1];
+        Thread loader = new Thread(null, () -> {
+            try {
+                loaded[0] = new OnnxModelRunner(modelFile, profile, provider, intraOpThreads);
+            } catch (ModelException e) {
+                failure[0] = e;
+            } catch (RuntimeException | LinkageError e) {
+                failure[0] = new ModelException("cannot load ONNX Runtime or the model " + modelFile + ": " + e, e);
+            }
+        }, "cutflow-model-loader", NATIVE_STACK_BYTES);
+        loader.start();
+        try {
+            loader.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ModelException("interrupted while loading " + modelFile, e);
+        }
+        if (failure[0] != null) {
+            throw failure[0];
+        }
+        return loaded[0];
+    }
+
     private record Key(Path modelFile, String profileName, ExecutionProvider provider, int threads) {}
 
     private static final Map<Key, OnnxModelRunner> RUNNERS = new ConcurrentHashMap<>();
@@ -27,7 +65,7 @@ public final class SharedModelRunners {
         synchronized (RUNNERS) {
             existing = RUNNERS.get(key);
             if (existing == null) {
-                existing = new OnnxModelRunner(key.modelFile(), profile, provider, intraOpThreads);
+                existing = loadOnLargeStack(key.modelFile(), profile, provider, intraOpThreads);
                 RUNNERS.put(key, existing);
             }
             return existing;

@@ -1,0 +1,127 @@
+package io.cutflow.job.launcher;
+
+import io.cutflow.job.CutflowJob;
+import io.cutflow.job.CutflowOptions;
+import io.cutflow.job.JobArguments;
+import io.cutflow.job.db.DatabaseSettings;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Arrays;
+
+/**
+ * {@code bin/cutflow run|migrate [flags]}: the job in a local Flink environment on embedded defaults (sample
+ * images, an embedded PostgreSQL, output under ./cutflow-out) for whatever the flags leave out.
+ */
+public final class CutflowCli {
+
+    private static final PrintStream OUT = System.out;
+
+    private CutflowCli() {}
+
+    public static void main(String[] args) {
+        if (args.length == 0 || !(args[0].equals("run") || args[0].equals("migrate"))) {
+            System.err.println("usage: bin/cutflow run [--raw URI] [--processed URI] [--jdbc-url URL] [--once] [--model PATH] [-Dkey=value ...]");
+            System.err.println("       bin/cutflow migrate [--jdbc-url URL]");
+            System.exit(2);
+        }
+        try {
+            System.exit(run(args[0], JobArguments.parse(Arrays.copyOfRange(args, 1, args.length))));
+        } catch (IllegalArgumentException e) {
+            System.err.println("cutflow: " + e.getMessage());
+            System.exit(2);
+        } catch (Exception e) {
+            System.err.println("cutflow: failed: " + e);
+            e.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    static int run(String command, Configuration config) throws Exception {
+        Path home = Path.of(System.getenv().getOrDefault("CUTFLOW_HOME", "cutflow-out")).toAbsolutePath();
+        FlinkFileSystems.applyS3Environment(config);
+        String plugins = System.getProperty("cutflow.plugins.dir");
+        FlinkFileSystems.initialize(config, plugins == null ? null : Path.of(plugins));
+
+        if (!config.contains(CutflowOptions.RAW) && command.equals("run")) {
+            String samples = System.getProperty("cutflow.samples.dir", "samples");
+            OUT.println("No --raw given: processing the bundled samples in " + Path.of(samples).toAbsolutePath());
+            config.set(CutflowOptions.RAW, Path.of(samples).toAbsolutePath().toString());
+            config.set(CutflowOptions.ONCE, true);
+        }
+        if (!config.contains(CutflowOptions.PROCESSED)) {
+            config.set(CutflowOptions.PROCESSED, home.resolve("processed").toString());
+        }
+
+        EmbeddedDatabase embedded = null;
+        if (!config.contains(CutflowOptions.JDBC_URL)) {
+            embedded = EmbeddedDatabase.start(home.resolve("postgres"), true);
+            config.set(CutflowOptions.JDBC_URL, embedded.jdbcUrl("postgres"));
+            OUT.printf("Embedded PostgreSQL on port %d, data in %s (user postgres, no password) while cutflow runs%n",
+                    embedded.port(), embedded.dataDirectory());
+        }
+        try {
+            CutflowJob.prepareDatabase(config);
+            if (command.equals("migrate")) {
+                OUT.println("Schema is up to date at " + config.get(CutflowOptions.JDBC_URL));
+                return 0;
+            }
+            OUT.printf("Raw: %s%nProcessed: %s%nModel: %s%n", config.get(CutflowOptions.RAW),
+                    config.get(CutflowOptions.PROCESSED), config.get(CutflowOptions.MODEL_PATH));
+            if (!config.contains(RestartStrategyOptions.RESTART_STRATEGY)) {
+                // a local run reports a broken set-up instead of retrying it forever
+                config.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+                config.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
+                config.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, java.time.Duration.ofSeconds(2));
+            }
+            int parallelism = config.getOptional(CoreOptions.DEFAULT_PARALLELISM).orElse(1);
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, config);
+            CutflowJob.build(env, config);
+            JobClient client = env.executeAsync("cutflow");
+            ProgressReporter progress = new ProgressReporter(OUT);
+            progress.follow(client, 2000);
+            JobExecutionResult result = client.getJobExecutionResult().get();
+            progress.report(result.getAllAccumulatorResults());
+            printSummary(DatabaseSettings.from(config));
+            return 0;
+        } finally {
+            if (embedded != null) {
+                embedded.close();
+            }
+        }
+    }
+
+    private static void printSummary(DatabaseSettings db) throws SQLException {
+        try (Connection c = db.connect(); Statement s = c.createStatement()) {
+            OUT.println("Summary:");
+            for (String table : new String[] {"image_urls", "original_images", "processing_jobs", "result_assets"}) {
+                try (ResultSet rs = s.executeQuery("SELECT count(*) FROM " + table)) {
+                    rs.next();
+                    OUT.printf("  %-16s %8d rows%n", table, rs.getLong(1));
+                }
+            }
+            try (ResultSet rs = s.executeQuery("SELECT status, coalesce(error_class, ''), count(*) FROM processing_jobs"
+                    + " GROUP BY 1, 2 ORDER BY 1, 2")) {
+                while (rs.next()) {
+                    OUT.printf("  jobs %-8s %-18s %6d%n", rs.getString(1), rs.getString(2), rs.getLong(3));
+                }
+            }
+            try (ResultSet rs = s.executeQuery("SELECT i.source_url, j.error_class, j.error_message FROM processing_jobs j"
+                    + " JOIN original_images i USING (md5) WHERE j.status <> 'success' ORDER BY 1 LIMIT 20")) {
+                while (rs.next()) {
+                    OUT.printf("  failed %s: %s: %s%n", rs.getString(1), rs.getString(2), rs.getString(3));
+                }
+            }
+        }
+    }
+}
