@@ -5,6 +5,7 @@ import io.cutflow.inference.model.ExecutionProvider;
 import io.cutflow.inference.model.ModelProfile;
 import io.cutflow.inference.model.ModelRunner;
 import io.cutflow.inference.model.SharedModelRunners;
+import io.cutflow.inference.testing.PngBomb;
 import io.cutflow.inference.testing.TestImages;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

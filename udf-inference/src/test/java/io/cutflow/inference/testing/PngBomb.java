@@ -1,4 +1,4 @@
-package io.cutflow.inference;
+package io.cutflow.inference.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -7,11 +7,11 @@ import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 
 /** A tiny PNG whose header declares a huge image (a decompression bomb in a few hundred bytes). */
-final class PngBomb {
+public final class PngBomb {
 
     private PngBomb() {}
 
-    static byte[] declaring(int width, int height) throws IOException {
+    public static byte[] declaring(int width, int height) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         DataOutputStream data = new DataOutputStream(out);
         data.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});

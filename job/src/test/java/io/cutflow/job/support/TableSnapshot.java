@@ -1,0 +1,67 @@
+package io.cutflow.job.support;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The provenance tables as sorted rows of the columns that must not depend on timing: two runs over the same
+ * input must produce equal snapshots whatever failed in between. Storage paths are made relative to the
+ * processed base so that runs into different buckets compare.
+ */
+public record TableSnapshot(Map<String, List<String>> tables) {
+
+    private static final Map<String, String> QUERIES = Map.of(
+            "image_urls", "SELECT url, md5, file_size_bytes FROM image_urls",
+            "original_images", "SELECT md5, source_url, file_size_bytes, width, height, format FROM original_images",
+            "processing_jobs", "SELECT md5, template_id, template_version, model_version, model_sha256, parameters::text,"
+                    + " status, error_class, error_message, execution_provider FROM processing_jobs",
+            "result_assets", "SELECT md5, template_id, template_version, asset_type, replace(storage_path, ?, ''), width,"
+                    + " height, file_size_bytes, is_primary FROM result_assets");
+
+    public static TableSnapshot of(String jdbcUrl, String processedBase) throws SQLException {
+        Map<String, List<String>> tables = new LinkedHashMap<>();
+        try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", "")) {
+            for (String table : List.of("image_urls", "original_images", "processing_jobs", "result_assets")) {
+                List<String> rows = new ArrayList<>();
+                try (var ps = c.prepareStatement(QUERIES.get(table))) {
+                    if (table.equals("result_assets")) {
+                        ps.setString(1, processedBase);
+                    }
+                    try (ResultSet rs = ps.executeQuery()) {
+                        ResultSetMetaData meta = rs.getMetaData();
+                        while (rs.next()) {
+                            StringBuilder row = new StringBuilder();
+                            for (int i = 1; i <= meta.getColumnCount(); i++) {
+                                row.append(i > 1 ? " | " : "").append(rs.getString(i));
+                            }
+                            rows.add(row.toString());
+                        }
+                    }
+                }
+                rows.sort(null);
+                tables.put(table, rows);
+            }
+        }
+        return new TableSnapshot(tables);
+    }
+
+    public List<String> rows(String table) {
+        return tables.get(table);
+    }
+
+    public static long count(String jdbcUrl, String sql) throws SQLException {
+        try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", ""); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}
