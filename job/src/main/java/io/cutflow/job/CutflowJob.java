@@ -18,6 +18,7 @@ import io.cutflow.job.source.RawObjectSource;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -48,7 +49,10 @@ public final class CutflowJob {
     private CutflowJob() {}
 
     public static void main(String[] args) throws Exception {
-        Configuration config = JobArguments.parse(args);
+        // cluster defaults (FLINK_CONF_DIR/config.yaml, e.g. cutflow.* of flink-conf/) under the job's own arguments
+        Configuration config = System.getenv("FLINK_CONF_DIR") == null ? new Configuration()
+                : GlobalConfiguration.loadConfiguration(System.getenv("FLINK_CONF_DIR"));
+        config.addAll(JobArguments.parse(args));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
         prepareDatabase(config);
         build(env, config);
