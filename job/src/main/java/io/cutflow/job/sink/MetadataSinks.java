@@ -17,26 +17,15 @@ import java.sql.Types;
 import java.time.Duration;
 
 /**
- * The metadata sinks (flink-connector-jdbc, flushed at every checkpoint). Every statement is an idempotent upsert
+ * The metadata sinks, flushed at every checkpoint: the hashing stream's tables through COPY + merge, job results
+ * through flink-connector-jdbc. Every statement is an idempotent upsert
  * whose end state does not depend on order or repetition, so at-least-once delivery gives exactly-once tables.
  */
 public final class MetadataSinks {
 
+    private static final int MAX_RETRIES = 5;
+
     private MetadataSinks() {}
-
-    /** url -> md5; a URL whose content changed points at its new MD5. */
-    static final String UPSERT_URL = """
-            INSERT INTO image_urls (url, md5, file_size_bytes) VALUES (?, ?, ?)
-            ON CONFLICT (url) DO UPDATE SET md5 = EXCLUDED.md5, file_size_bytes = EXCLUDED.file_size_bytes
-            WHERE (image_urls.md5, image_urls.file_size_bytes) IS DISTINCT FROM (EXCLUDED.md5, EXCLUDED.file_size_bytes)
-            """;
-
-    /** One row per content; source_url converges on the smallest URL whatever order the names arrive in. */
-    static final String UPSERT_ORIGINAL = """
-            INSERT INTO original_images (md5, source_url, file_size_bytes) VALUES (?, ?, ?)
-            ON CONFLICT (md5) DO UPDATE SET source_url = EXCLUDED.source_url
-            WHERE EXCLUDED.source_url < original_images.source_url
-            """;
 
     /**
      * The job row, its assets and the decoded size of the original in one statement, so no asset row is ever
@@ -50,7 +39,7 @@ public final class MetadataSinks {
                 ON CONFLICT (md5) DO UPDATE SET width = COALESCE(EXCLUDED.width, original_images.width),
                     height = COALESCE(EXCLUDED.height, original_images.height),
                     format = COALESCE(EXCLUDED.format, original_images.format),
-                    source_url = LEAST(original_images.source_url, EXCLUDED.source_url)
+                    source_url = LEAST(original_images.source_url COLLATE "C", EXCLUDED.source_url COLLATE "C")
             ), job AS (
                 INSERT INTO processing_jobs (md5, template_id, template_version, model_version, model_sha256, parameters,
                     status, error_class, error_message, started_at, finished_at, duration_ms, inference_ms, worker_node,
@@ -74,20 +63,13 @@ public final class MetadataSinks {
                 file_size_bytes = EXCLUDED.file_size_bytes, is_primary = EXCLUDED.is_primary
             """;
 
-    public static JdbcSink<HashedObject> urls(DatabaseSettings db, int batchSize, Duration interval) {
-        return sink(db, batchSize, interval, UPSERT_URL, (ps, o) -> {
-            ps.setString(1, o.url());
-            ps.setString(2, o.md5());
-            ps.setLong(3, o.sizeBytes());
-        });
+    /** The url map through COPY + merge (the high-volume table of a backfill). */
+    public static CopyUpsertSink<HashedObject> urls(DatabaseSettings db, int batchSize, Duration interval) {
+        return new CopyUpsertSink<>(db, UrlMapTargets.IMAGE_URLS, batchSize, interval, MAX_RETRIES);
     }
 
-    public static JdbcSink<HashedObject> originals(DatabaseSettings db, int batchSize, Duration interval) {
-        return sink(db, batchSize, interval, UPSERT_ORIGINAL, (ps, o) -> {
-            ps.setString(1, o.md5());
-            ps.setString(2, o.url());
-            ps.setLong(3, o.sizeBytes());
-        });
+    public static CopyUpsertSink<HashedObject> originals(DatabaseSettings db, int batchSize, Duration interval) {
+        return new CopyUpsertSink<>(db, UrlMapTargets.ORIGINAL_IMAGES, batchSize, interval, MAX_RETRIES);
     }
 
     public static JdbcSink<InferenceResult> results(DatabaseSettings db, int batchSize, Duration interval) {
@@ -158,7 +140,7 @@ public final class MetadataSinks {
                 .withExecutionOptions(JdbcExecutionOptions.builder()
                         .withBatchSize(batchSize)
                         .withBatchIntervalMs(interval.toMillis())
-                        .withMaxRetries(5)
+                        .withMaxRetries(MAX_RETRIES)
                         .build())
                 .buildAtLeastOnce(new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
                         .withUrl(db.jdbcUrl())

@@ -1,0 +1,76 @@
+package io.cutflow.job.sink;
+
+import io.cutflow.job.hashing.HashedObject;
+
+/** The hashing stream's two tables as COPY targets: every name (image_urls) and every content (original_images). */
+public final class UrlMapTargets {
+
+    private UrlMapTargets() {}
+
+    /** url -> md5; a URL whose content changed points at its new MD5. */
+    public static final CopyTarget<HashedObject> IMAGE_URLS = new CopyTarget<>() {
+        @Override
+        public String name() {
+            return "image_urls";
+        }
+
+        @Override
+        public String stagingColumns() {
+            return "url text, md5 char(32), file_size_bytes bigint";
+        }
+
+        @Override
+        public void encode(HashedObject o, CopyRow row) {
+            row.add(o.url()).add(o.md5()).add(o.sizeBytes());
+        }
+
+        @Override
+        public String key(HashedObject o) {
+            return o.url();
+        }
+
+        @Override
+        public String mergeSql(String staging) {
+            return "INSERT INTO image_urls (url, md5, file_size_bytes) SELECT url, md5, file_size_bytes FROM " + staging
+                    + " ON CONFLICT (url) DO UPDATE SET md5 = EXCLUDED.md5, file_size_bytes = EXCLUDED.file_size_bytes"
+                    + " WHERE (image_urls.md5, image_urls.file_size_bytes)"
+                    + " IS DISTINCT FROM (EXCLUDED.md5, EXCLUDED.file_size_bytes)";
+        }
+    };
+
+    /** One row per content; source_url converges on the smallest URL whatever order the names arrive in. */
+    public static final CopyTarget<HashedObject> ORIGINAL_IMAGES = new CopyTarget<>() {
+        @Override
+        public String name() {
+            return "original_images";
+        }
+
+        @Override
+        public String stagingColumns() {
+            return "md5 char(32), source_url text, file_size_bytes bigint";
+        }
+
+        @Override
+        public void encode(HashedObject o, CopyRow row) {
+            row.add(o.md5()).add(o.url()).add(o.sizeBytes());
+        }
+
+        @Override
+        public String key(HashedObject o) {
+            return o.md5();
+        }
+
+        @Override
+        public HashedObject reduce(HashedObject earlier, HashedObject later) {
+            // code-point order, as COLLATE "C" in mergeSql: the winner must not depend on batch boundaries
+            return earlier.url().compareTo(later.url()) <= 0 ? earlier : later;
+        }
+
+        @Override
+        public String mergeSql(String staging) {
+            return "INSERT INTO original_images (md5, source_url, file_size_bytes) SELECT md5, source_url, file_size_bytes"
+                    + " FROM " + staging + " ON CONFLICT (md5) DO UPDATE SET source_url = EXCLUDED.source_url"
+                    + " WHERE EXCLUDED.source_url COLLATE \"C\" < original_images.source_url COLLATE \"C\"";
+        }
+    };
+}
