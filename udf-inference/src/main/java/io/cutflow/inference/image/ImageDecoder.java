@@ -35,6 +35,13 @@ public final class ImageDecoder {
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) {
+                var sniffed = FormatSniffer.sniff(bytes);
+                if (sniffed.isPresent()) {
+                    throw new ImageRejectedException(
+                            sniffed.get().image() ? FailureClass.UNSUPPORTED_FORMAT : FailureClass.UNDECODABLE,
+                            (sniffed.get().image() ? "unsupported image format: " : "not an image: ") + sniffed.get().name()
+                                    + " (" + bytes.length + " bytes)");
+                }
                 throw new ImageRejectedException(FailureClass.UNDECODABLE,
                         "not a recognised image format (" + bytes.length + " bytes, starts with " + signature(bytes) + ")");
             }
@@ -53,7 +60,10 @@ public final class ImageDecoder {
                             + " = " + (long) width * height + " pixels, above the limit of " + maxPixels);
                 }
                 ImageReadParam param = reader.getDefaultReadParam();
-                BufferedImage image = reader.read(0, param);
+                BufferedImage image = reader.read(0, param); // animated GIF/WebP: the first frame
+                if (format.equals("jpeg")) {
+                    image = ExifOrientation.apply(image, ExifOrientation.read(bytes));
+                }
                 return new Decoded(image, format);
             } finally {
                 reader.dispose();
@@ -61,6 +71,10 @@ public final class ImageDecoder {
         } catch (ImageRejectedException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
+            String message = String.valueOf(e.getMessage());
+            if (message.contains("nsupported")) {
+                throw new ImageRejectedException(FailureClass.UNSUPPORTED_FORMAT, "unsupported image variant: " + message, e);
+            }
             throw new ImageRejectedException(FailureClass.UNDECODABLE,
                     "cannot decode image: " + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
         }
