@@ -6,8 +6,10 @@ import io.cutflow.inference.InferenceResult;
 import io.cutflow.inference.InferenceSettings;
 import io.cutflow.inference.ParameterTemplate;
 import io.cutflow.inference.model.ModelProfile;
+import io.cutflow.inference.model.ModelProfiles;
 import io.cutflow.job.db.DatabaseSettings;
 import io.cutflow.job.db.SchemaMigrator;
+import io.cutflow.job.db.TemplateRepository;
 import io.cutflow.job.hashing.ContentHasher;
 import io.cutflow.job.hashing.FirstSightingFilter;
 import io.cutflow.job.hashing.HashedObject;
@@ -71,7 +73,7 @@ public final class CutflowJob {
         String raw = require(config, CutflowOptions.RAW.key(), config.get(CutflowOptions.RAW));
         String processed = require(config, CutflowOptions.PROCESSED.key(), config.get(CutflowOptions.PROCESSED));
         DatabaseSettings db = DatabaseSettings.from(config);
-        InferenceSettings inference = inferenceSettings(config, processed);
+        InferenceSettings inference = inferenceSettings(config, processed, db);
 
         Configuration pipeline = new Configuration();
         pipeline.set(PipelineOptions.AUTO_GENERATE_UIDS, false);
@@ -109,7 +111,7 @@ public final class CutflowJob {
         results.sinkTo(MetadataSinks.results(db, batchSize, batchInterval)).name("processing_jobs + result_assets").uid(UID_SINK_RESULTS);
     }
 
-    static InferenceSettings inferenceSettings(Configuration config, String processed) {
+    static InferenceSettings inferenceSettings(Configuration config, String processed, DatabaseSettings db) {
         String model = config.get(CutflowOptions.MODEL_PATH);
         if (!Files.isReadable(Path.of(model))) {
             throw new IllegalArgumentException("model not found: " + model + " (bin/fetch-model downloads ISNet medium, or pass --model)");
@@ -118,13 +120,14 @@ public final class CutflowJob {
         if (!List.of("cpu", "cuda").contains(device)) {
             throw new IllegalArgumentException(CutflowOptions.DEVICE.key() + " must be cpu or cuda: " + device);
         }
-        ParameterTemplate template = new ParameterTemplate(config.get(CutflowOptions.TEMPLATE_ID),
-                config.get(CutflowOptions.TEMPLATE_VERSION), ParameterTemplate.defaults().alphaThreshold(),
-                ParameterTemplate.defaults().assets());
-        return new InferenceSettings(model, ModelProfile.isnet(config.get(CutflowOptions.MODEL_PROFILE)), device,
-                config.get(CutflowOptions.INTRA_OP_THREADS), config.get(CutflowOptions.CONCURRENCY), processed, template,
+        String profilesFile = config.get(CutflowOptions.MODEL_PROFILES_FILE);
+        ModelProfile profile = ModelProfiles.get(config.get(CutflowOptions.MODEL_PROFILE),
+                profilesFile == null ? null : Path.of(profilesFile));
+        List<ParameterTemplate> templates = TemplateRepository.load(db, config.get(CutflowOptions.TEMPLATES));
+        return new InferenceSettings(model, profile, device, config.get(CutflowOptions.INTRA_OP_THREADS),
+                config.get(CutflowOptions.CONCURRENCY), processed, templates,
                 config.get(CutflowOptions.MAX_OBJECT_SIZE).getBytes(), config.get(CutflowOptions.MAX_PIXELS),
-                config.get(CutflowOptions.PNG_COMPRESSION));
+                config.get(CutflowOptions.PNG_COMPRESSION), config.get(CutflowOptions.MAX_ATTEMPTS));
     }
 
     private static String require(Configuration config, String key, String value) {

@@ -4,6 +4,7 @@ import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.MemorySize;
 
 import java.time.Duration;
+import java.util.List;
 
 import static org.apache.flink.configuration.ConfigOptions.key;
 
@@ -58,7 +59,8 @@ public final class CutflowOptions {
             .withDescription("ONNX background-removal model (bin/fetch-model puts ISNet medium here). Flag: --model");
 
     public static final ConfigOption<String> MODEL_PROFILE = key("cutflow.model.profile").stringType()
-            .defaultValue("isnet-medium").withDescription("Name recorded as the model version on every job row");
+            .defaultValue("isnet-medium").withDescription("Model profile (input, normalisation, output, activation) from"
+                    + " model-profiles.properties; recorded as the model version on every job row");
 
     public static final ConfigOption<String> DEVICE = key("cutflow.inference.device").stringType().defaultValue("cpu")
             .withDescription("cpu, or cuda: run on the GPU Flink's external resource 'gpu' gives the task manager;"
@@ -87,11 +89,18 @@ public final class CutflowOptions {
     public static final ConfigOption<Integer> PNG_COMPRESSION = key("cutflow.assets.png-compression").intType()
             .defaultValue(1).withDescription("Deflate level of result PNGs (1 is fast with row filters; 9 costs seconds)");
 
-    public static final ConfigOption<String> TEMPLATE_ID = key("cutflow.template.id").stringType().defaultValue("default")
-            .withDescription("Parameter template applied to every image");
+    public static final ConfigOption<List<String>> TEMPLATES = key("cutflow.templates").stringType().asList()
+            .defaultValues("default")
+            .withDescription("Parameter templates (param_templates) applied to every image, from one inference: 'id'"
+                    + " for its latest version or 'id@version'; separate several with ';'");
 
-    public static final ConfigOption<Integer> TEMPLATE_VERSION = key("cutflow.template.version").intType().defaultValue(1)
-            .withDescription("Version of the parameter template");
+    public static final ConfigOption<String> MODEL_PROFILES_FILE = key("cutflow.model.profiles-file").stringType()
+            .noDefaultValue().withDescription("Properties file with more model profiles (format of the bundled"
+                    + " model-profiles.properties)");
+
+    public static final ConfigOption<Integer> MAX_ATTEMPTS = key("cutflow.inference.max-attempts").intType().defaultValue(3)
+            .withDescription("Attempts for transient failures (io_error, model_error); an image failing all of them is"
+                    + " marked needs_manual_review");
 
     public static final ConfigOption<String> PLUGINS_DIR = key("cutflow.plugins-dir").stringType().noDefaultValue()
             .withDescription("Local runs: Flink plugins folder holding s3-fs-hadoop/ (the launcher sets it)");

@@ -1,13 +1,21 @@
 package io.cutflow.inference;
 
+import java.util.Locale;
+
 /** Files a job can produce; stored lowercase in result_assets.asset_type. */
 public enum AssetType {
     /** 8-bit greyscale PNG of the predicted alpha. */
     ALPHA_MASK,
     /** RGBA PNG: the original pixels with the predicted alpha. */
-    TRANSPARENT_PNG;
+    TRANSPARENT_PNG,
+    /** RGBA PNG cropped to the foreground's bounding box (recorded with the asset). */
+    FOREGROUND_ONLY;
 
     public String code() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static AssetType of(String code) {
+        return valueOf(code.toUpperCase(Locale.ROOT));
     }
 }

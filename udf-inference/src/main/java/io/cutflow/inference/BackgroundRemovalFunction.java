@@ -1,19 +1,26 @@
 package io.cutflow.inference;
 
 import io.cutflow.inference.model.ExecutionProvider;
+import io.cutflow.inference.model.ModelException;
 import io.cutflow.inference.model.ModelRunner;
 import io.cutflow.inference.model.SharedModelRunners;
 import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.Meter;
+import org.apache.flink.metrics.MeterView;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -21,17 +28,20 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The inference stage: {@code asyncInvoke} is called on the task thread, so the blocking work goes to this
- * function's own bounded executor; a timeout completes the record as a failed job instead of restarting the job.
+ * function's own executor (bounded by the operator's capacity); a timeout completes the record as a failed job
+ * instead of restarting the job. One model session per device is shared by every slot of the task manager.
  */
 public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceRequest, InferenceResult> {
 
     private final InferenceSettings settings;
     private final long timeoutMs;
 
-    private transient ExecutorService executor;
+    private transient ThreadPoolExecutor executor;
     private transient BackgroundRemover remover;
     private transient Counter inferredMetric;
     private transient Counter failedMetric;
+    private transient Histogram latencyMs;
+    private transient Meter imagesPerSecond;
 
     public BackgroundRemovalFunction(InferenceSettings settings, long timeoutMs) {
         this.settings = settings;
@@ -41,8 +51,15 @@ public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceReques
     @Override
     public void open(OpenContext openContext) throws Exception {
         int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
-        ExecutionProvider provider = "cuda".equals(settings.device()) ? ExecutionProvider.cuda(gpuIndex(subtask)) : ExecutionProvider.cpu();
-        ModelRunner runner = SharedModelRunners.acquire(Path.of(settings.modelPath()), settings.profile(), provider, settings.intraOpThreads());
+        boolean cuda = "cuda".equals(settings.device());
+        ExecutionProvider provider = cuda ? ExecutionProvider.cuda(gpuIndex(subtask)) : ExecutionProvider.cpu();
+        ModelRunner runner;
+        try {
+            runner = SharedModelRunners.acquire(Path.of(settings.modelPath()), settings.profile(), provider, settings.intraOpThreads());
+        } catch (ModelException e) {
+            // a missing CUDA runtime is a set-up error: restarting cannot fix it, and falling back would hide it
+            throw cuda ? new SuppressRestartsException(e) : e;
+        }
         remover = new BackgroundRemover(runner, settings, hostName() + "#" + subtask);
 
         AtomicInteger threads = new AtomicInteger();
@@ -53,25 +70,36 @@ public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceReques
                     t.setDaemon(true);
                     return t;
                 });
-        inferredMetric = getRuntimeContext().getMetricGroup().counter("imagesInferred");
-        failedMetric = getRuntimeContext().getMetricGroup().counter("imagesFailed");
-        getRuntimeContext().getMetricGroup().gauge("executionProvider", runner::executionProvider);
+
+        MetricGroup metrics = getRuntimeContext().getMetricGroup();
+        inferredMetric = metrics.counter("imagesInferred");
+        failedMetric = metrics.counter("imagesFailed");
+        latencyMs = metrics.histogram("imageLatencyMs", new DescriptiveStatisticsHistogram(1000));
+        imagesPerSecond = metrics.meter("imagesPerSecond", new MeterView(60));
+        metrics.gauge("queueDepth", () -> executor.getQueue().size());
+        metrics.gauge("inFlight", () -> executor.getActiveCount() + executor.getQueue().size());
+        metrics.gauge("batchSize", () -> 1); // ISNet exports have a fixed batch of 1
+        metrics.gauge("usesGpu", () -> cuda ? 1 : 0);
+        metrics.addGroup("provider", runner.executionProvider()).gauge("active", () -> 1);
     }
 
     @Override
     public void asyncInvoke(InferenceRequest request, ResultFuture<InferenceResult> resultFuture) {
         executor.execute(() -> {
-            InferenceResult result = remover.process(request);
-            (result.succeeded() ? inferredMetric : failedMetric).inc();
-            resultFuture.complete(List.of(result));
+            long start = System.nanoTime();
+            List<InferenceResult> results = remover.process(request);
+            latencyMs.update((System.nanoTime() - start) / 1_000_000);
+            imagesPerSecond.markEvent();
+            (results.get(0).succeeded() ? inferredMetric : failedMetric).inc();
+            resultFuture.complete(results);
         });
     }
 
     @Override
     public void timeout(InferenceRequest request, ResultFuture<InferenceResult> resultFuture) {
         failedMetric.inc();
-        resultFuture.complete(List.of(remover.failure(request, System.currentTimeMillis() - timeoutMs,
-                FailureClass.TIMEOUT, "inference did not finish within " + timeoutMs + " ms")));
+        resultFuture.complete(remover.failures(request, System.currentTimeMillis() - timeoutMs, FailureClass.TIMEOUT,
+                "inference did not finish within " + timeoutMs + " ms (queueing included)"));
     }
 
     @Override
@@ -85,7 +113,7 @@ public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceReques
     /** Spreads subtasks over the GPUs Flink gave this task manager (every operator sees the same set). */
     private int gpuIndex(int subtask) {
         Set<ExternalResourceInfo> gpus = getRuntimeContext().getExternalResourceInfos("gpu");
-        int[] indexes = gpus.stream().map(g -> g.getProperty("index")).filter(java.util.Optional::isPresent)
+        int[] indexes = gpus.stream().map(g -> g.getProperty("index")).filter(Optional::isPresent)
                 .mapToInt(i -> Integer.parseInt(i.get())).sorted().toArray();
         return indexes.length == 0 ? 0 : indexes[subtask % indexes.length];
     }

@@ -2,6 +2,7 @@ package io.cutflow.inference;
 
 import io.cutflow.inference.assets.AssetKeys;
 import io.cutflow.inference.assets.ObjectStore;
+import io.cutflow.inference.image.ForegroundBox;
 import io.cutflow.inference.image.ImageDecoder;
 import io.cutflow.inference.image.MaskTranslator;
 import io.cutflow.inference.image.PngEncoder;
@@ -13,15 +14,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One image through one template: read by reference, check the content is still what was hashed, decode,
- * infer, write the assets at deterministic keys. Every per-image problem becomes a failed result with its class,
- * never an exception: the job must not restart because of one bad object.
+ * One image through every template: read by reference, check the content is still what was hashed, decode,
+ * infer once, then per template threshold the alpha and write its assets at deterministic keys. Every per-image
+ * problem becomes a failed result with its class, never an exception: the job must not restart because of one
+ * bad object. Transient failures are retried; one that persists is marked needs_manual_review.
  */
 public final class BackgroundRemover {
 
     private final ModelRunner runner;
     private final MaskTranslator translator;
-    private final ParameterTemplate template;
     private final InferenceSettings settings;
     private final ImageDecoder decoder;
     private final PngEncoder encoder;
@@ -30,50 +31,77 @@ public final class BackgroundRemover {
     public BackgroundRemover(ModelRunner runner, InferenceSettings settings, String workerNode) {
         this.runner = runner;
         this.translator = new MaskTranslator(runner.profile());
-        this.template = settings.template();
         this.settings = settings;
         this.decoder = new ImageDecoder(settings.maxPixels());
         this.encoder = new PngEncoder(settings.pngCompressionLevel());
         this.workerNode = workerNode;
     }
 
-    public InferenceResult process(InferenceRequest request) {
+    /** What one attempt learned; the decoded image survives a failure for the failure row's dimensions. */
+    private static final class Attempt {
+        ImageDecoder.Decoded decoded;
+        int inferenceMs;
+    }
+
+    public List<InferenceResult> process(InferenceRequest request) {
         long startedAt = System.currentTimeMillis();
-        ImageDecoder.Decoded decoded = null;
-        try {
-            byte[] bytes = ObjectStore.read(request.url(), settings.maxObjectBytes());
-            String md5 = Md5.hex(bytes);
-            if (!md5.equals(request.md5())) {
-                throw new ImageRejectedException(FailureClass.CONTENT_CHANGED,
-                        "object changed after it was hashed (md5 now " + md5 + ")");
+        for (int attempt = 1; ; attempt++) {
+            Attempt state = new Attempt();
+            try {
+                return runOnce(request, state, startedAt, attempt);
+            } catch (ImageRejectedException e) {
+                boolean retry = e.failureClass().isTransient() && attempt < settings.maxAttempts();
+                if (!retry) {
+                    String status = e.failureClass().isTransient() && settings.maxAttempts() > 1
+                            ? InferenceResult.NEEDS_MANUAL_REVIEW : InferenceResult.FAILED;
+                    return failures(request, startedAt, status, e.failureClass(), e.getMessage(), attempt, state.decoded);
+                }
+                sleep(100L << attempt);
+            } catch (OutOfMemoryError e) {
+                return failures(request, startedAt, InferenceResult.FAILED, FailureClass.TOO_LARGE,
+                        "out of memory while processing the image: " + e.getMessage(), attempt, state.decoded);
+            } catch (RuntimeException e) {
+                // a codec bug on a hostile file must not restart the job
+                return failures(request, startedAt, InferenceResult.FAILED, FailureClass.UNDECODABLE,
+                        e.getClass().getSimpleName() + ": " + e.getMessage(), attempt, state.decoded);
             }
-            decoded = decoder.decode(bytes);
-            bytes = null; // let the encoded bytes go before the big buffers below
-            int width = decoded.image().getWidth();
-            int height = decoded.image().getHeight();
-
-            long inferenceStart = System.nanoTime();
-            float[] output = runInference(translator.toInput(decoded.image()));
-            int inferenceMs = (int) ((System.nanoTime() - inferenceStart) / 1_000_000);
-
-            byte[] alpha = template.applyThreshold(translator.toAlpha(output, width, height));
-            AssetRecord[] assets = writeAssets(request.md5(), decoded, alpha);
-            return result(request, startedAt, InferenceResult.SUCCESS, null, null, inferenceMs, decoded, assets);
-        } catch (ImageRejectedException e) {
-            return result(request, startedAt, InferenceResult.FAILED, e.failureClass(), e.getMessage(), 0, decoded, new AssetRecord[0]);
-        } catch (OutOfMemoryError e) {
-            return result(request, startedAt, InferenceResult.FAILED, FailureClass.TOO_LARGE,
-                    "out of memory while processing the image: " + e.getMessage(), 0, decoded, new AssetRecord[0]);
-        } catch (RuntimeException e) {
-            // a codec bug on a hostile file must not restart the job; the class names the stage that broke
-            return result(request, startedAt, InferenceResult.FAILED, FailureClass.UNDECODABLE,
-                    e.getClass().getSimpleName() + ": " + e.getMessage(), 0, decoded, new AssetRecord[0]);
         }
     }
 
-    /** The result for a request that never reached the model (e.g. a timeout). */
-    public InferenceResult failure(InferenceRequest request, long startedAt, FailureClass failureClass, String message) {
-        return result(request, startedAt, InferenceResult.FAILED, failureClass, message, 0, null, new AssetRecord[0]);
+    /** Failed results for every template of a request that never got through (e.g. a timeout). */
+    public List<InferenceResult> failures(InferenceRequest request, long startedAt, FailureClass failureClass, String message) {
+        return failures(request, startedAt, InferenceResult.FAILED, failureClass, message, 1, null);
+    }
+
+    private List<InferenceResult> runOnce(InferenceRequest request, Attempt state, long startedAt, int attempt)
+            throws ImageRejectedException {
+        byte[] bytes = ObjectStore.read(request.url(), settings.maxObjectBytes());
+        String md5 = Md5.hex(bytes);
+        if (!md5.equals(request.md5())) {
+            throw new ImageRejectedException(FailureClass.CONTENT_CHANGED,
+                    "object changed after it was hashed (md5 now " + md5 + ")");
+        }
+        state.decoded = decoder.decode(bytes);
+        bytes = null; // let the encoded bytes go before the big buffers below
+        int width = state.decoded.image().getWidth();
+        int height = state.decoded.image().getHeight();
+
+        long inferenceStart = System.nanoTime();
+        float[] output = runInference(translator.toInput(state.decoded.image()));
+        state.inferenceMs = (int) ((System.nanoTime() - inferenceStart) / 1_000_000);
+        byte[] softAlpha = translator.toAlpha(output, width, height);
+
+        byte[] bgr = null;
+        List<InferenceResult> results = new ArrayList<>(settings.templates().size());
+        for (ParameterTemplate template : settings.templates()) {
+            byte[] alpha = template.applyThreshold(softAlpha);
+            if (bgr == null && template.assets().stream().anyMatch(a -> a != AssetType.ALPHA_MASK)) {
+                bgr = MaskTranslator.bgrPixels(state.decoded.image(), width, height);
+            }
+            AssetRecord[] assets = writeAssets(request.md5(), template, bgr, alpha, width, height);
+            results.add(result(request, template, startedAt, InferenceResult.SUCCESS, null, null, attempt, state, assets));
+        }
+        return results;
     }
 
     private float[] runInference(float[] input) throws ImageRejectedException {
@@ -84,33 +112,70 @@ public final class BackgroundRemover {
         }
     }
 
-    private AssetRecord[] writeAssets(String md5, ImageDecoder.Decoded decoded, byte[] alpha) throws ImageRejectedException {
-        int width = decoded.image().getWidth();
-        int height = decoded.image().getHeight();
+    private AssetRecord[] writeAssets(String md5, ParameterTemplate template, byte[] bgr, byte[] alpha, int width, int height)
+            throws ImageRejectedException {
         List<AssetRecord> records = new ArrayList<>();
         for (AssetType type : template.assets()) {
-            byte[] png = switch (type) {
-                case ALPHA_MASK -> encoder.encodeGrey(alpha, width, height);
-                case TRANSPARENT_PNG -> encoder.encodeRgba(MaskTranslator.bgrPixels(decoded.image(), width, height), alpha, width, height);
-            };
             String uri = AssetKeys.assetUri(settings.processedBase(), md5, template.id(), template.version(), type.code());
-            try {
-                ObjectStore.write(uri, png);
-            } catch (IOException e) {
-                throw new ImageRejectedException(FailureClass.IO_ERROR, "cannot write " + uri + ": " + e.getMessage(), e);
+            boolean primary = records.isEmpty();
+            AssetRecord record;
+            switch (type) {
+                case ALPHA_MASK -> record = AssetRecord.whole(type.code(), uri, width, height,
+                        write(uri, encoder.encodeGrey(alpha, width, height)), primary);
+                case TRANSPARENT_PNG -> record = AssetRecord.whole(type.code(), uri, width, height,
+                        write(uri, encoder.encodeRgba(bgr, alpha, width, height)), primary);
+                case FOREGROUND_ONLY -> {
+                    ForegroundBox box = ForegroundBox.of(alpha, width, height);
+                    if (box == null) {
+                        continue; // nothing in the foreground: no cut-out to store
+                    }
+                    byte[] png = encoder.encodeRgba(box.crop(bgr, width, 3), box.crop(alpha, width, 1), box.width(), box.height());
+                    record = new AssetRecord(type.code(), uri, box.width(), box.height(), write(uri, png), primary,
+                            box.x(), box.y(), box.width(), box.height());
+                }
+                default -> throw new IllegalStateException("unknown asset type " + type);
             }
-            records.add(new AssetRecord(type.code(), uri, width, height, png.length, records.isEmpty()));
+            records.add(record);
         }
         return records.toArray(new AssetRecord[0]);
     }
 
-    private InferenceResult result(InferenceRequest request, long startedAt, String status, FailureClass failureClass,
-            String message, int inferenceMs, ImageDecoder.Decoded decoded, AssetRecord[] assets) {
+    private static long write(String uri, byte[] png) throws ImageRejectedException {
+        try {
+            ObjectStore.write(uri, png);
+            return png.length;
+        } catch (IOException e) {
+            throw new ImageRejectedException(FailureClass.IO_ERROR, "cannot write " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
+    private List<InferenceResult> failures(InferenceRequest request, long startedAt, String status,
+            FailureClass failureClass, String message, int attempts, ImageDecoder.Decoded decoded) {
+        Attempt state = new Attempt();
+        state.decoded = decoded;
+        List<InferenceResult> results = new ArrayList<>(settings.templates().size());
+        for (ParameterTemplate template : settings.templates()) {
+            results.add(result(request, template, startedAt, status, failureClass, message, attempts, state, new AssetRecord[0]));
+        }
+        return results;
+    }
+
+    private InferenceResult result(InferenceRequest request, ParameterTemplate template, long startedAt, String status,
+            FailureClass failureClass, String message, int attempts, Attempt state, AssetRecord[] assets) {
+        ImageDecoder.Decoded decoded = state.decoded;
         return new InferenceResult(request.md5(), request.url(), request.sizeBytes(), template.id(), template.version(),
                 template.toJson(), runner.profile().name(), runner.modelSha256(), status,
-                failureClass == null ? null : failureClass.code(), message, startedAt, System.currentTimeMillis(),
-                inferenceMs, workerNode, runner.executionProvider(),
+                failureClass == null ? null : failureClass.code(), message, attempts, startedAt, System.currentTimeMillis(),
+                state.inferenceMs, workerNode, runner.executionProvider(),
                 decoded == null ? null : decoded.image().getWidth(), decoded == null ? null : decoded.image().getHeight(),
                 decoded == null ? null : decoded.format(), assets);
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

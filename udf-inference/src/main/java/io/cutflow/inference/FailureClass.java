@@ -1,25 +1,40 @@
 package io.cutflow.inference;
 
+import java.util.Locale;
+
 /** Why an image did not produce assets; stored lowercase in processing_jobs.error_class. */
 public enum FailureClass {
     /** Zero-byte object. */
-    EMPTY,
-    /** Bytes are not an image any installed codec can read (text, truncated, corrupt). */
-    UNDECODABLE,
-    /** A recognised container whose variant the codecs cannot decode. */
-    UNSUPPORTED_FORMAT,
+    EMPTY(false),
+    /** Bytes are not an image any installed codec can read (text, archives, truncated, corrupt). */
+    UNDECODABLE(false),
+    /** A recognised image format or variant the codecs cannot decode (HEIC, AVIF, SVG, ...). */
+    UNSUPPORTED_FORMAT(false),
     /** Object bytes or declared pixel count above the configured caps (decompression bombs). */
-    TOO_LARGE,
+    TOO_LARGE(false),
     /** The object's content no longer matches the MD5 it was keyed by. */
-    CONTENT_CHANGED,
-    /** The object vanished or could not be read or written. */
-    IO_ERROR,
+    CONTENT_CHANGED(false),
+    /** The object was deleted after it was listed. */
+    VANISHED(false),
+    /** Reading the object or writing an asset failed. */
+    IO_ERROR(true),
     /** Inference did not finish within the operator timeout. */
-    TIMEOUT,
+    TIMEOUT(false),
     /** The model session failed on this input. */
-    MODEL_ERROR;
+    MODEL_ERROR(true);
+
+    private final boolean transientFailure;
+
+    FailureClass(boolean transientFailure) {
+        this.transientFailure = transientFailure;
+    }
+
+    /** Worth another attempt: the same input may succeed (storage hiccup, session error). */
+    public boolean isTransient() {
+        return transientFailure;
+    }
 
     public String code() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 }

@@ -16,6 +16,7 @@ public record InferenceResult(
         String status,
         String errorClass,
         String errorMessage,
+        int attempts,
         long startedAtMs,
         long finishedAtMs,
         int inferenceMs,
@@ -28,6 +29,8 @@ public record InferenceResult(
 
     public static final String SUCCESS = "success";
     public static final String FAILED = "failed";
+    /** A transient failure that persisted over every attempt: someone should look at it. */
+    public static final String NEEDS_MANUAL_REVIEW = "needs_manual_review";
 
     public boolean succeeded() {
         return SUCCESS.equals(status);

@@ -3,6 +3,7 @@ package io.cutflow.inference;
 import io.cutflow.inference.model.ModelProfile;
 
 import java.io.Serializable;
+import java.util.List;
 
 /**
  * Everything the inference stage needs, resolved from the job's configuration on the client and shipped with the
@@ -11,6 +12,8 @@ import java.io.Serializable;
  * @param device {@code cpu}, or {@code cuda}: the GPU Flink assigned to the task manager, chosen per subtask
  * @param intraOpThreads ONNX Runtime threads per session run (0: ONNX Runtime's default)
  * @param concurrency images inferred at once per subtask (the function's own executor size)
+ * @param templates every template runs on every image, from one inference
+ * @param maxAttempts attempts for transient failures before needs_manual_review
  */
 public record InferenceSettings(
         String modelPath,
@@ -19,8 +22,20 @@ public record InferenceSettings(
         int intraOpThreads,
         int concurrency,
         String processedBase,
-        ParameterTemplate template,
+        List<ParameterTemplate> templates,
         long maxObjectBytes,
         long maxPixels,
-        int pngCompressionLevel)
-        implements Serializable {}
+        int pngCompressionLevel,
+        int maxAttempts)
+        implements Serializable {
+
+    public InferenceSettings {
+        templates = List.copyOf(templates);
+        for (ParameterTemplate template : templates) {
+            if (!template.modelProfile().equals(profile.name())) {
+                throw new IllegalArgumentException("template " + template + " is for model " + template.modelProfile()
+                        + ", this job runs " + profile.name() + ": run a job per model");
+            }
+        }
+    }
+}

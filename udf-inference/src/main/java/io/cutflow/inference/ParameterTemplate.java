@@ -7,14 +7,16 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * A versioned set of processing parameters (the seed's parameter templates). Every job row names the id and
- * version it ran with; a changed template is a new version, never an edit.
+ * A versioned set of processing parameters (the seed's parameter templates, stored in param_templates). Every
+ * job row names the id and version it ran with; a changed template is a new version, never an edit.
  *
+ * @param modelProfile the model the template was tuned for; a job runs only templates of its own model
  * @param alphaThreshold negative for a soft alpha (the model's probability); otherwise pixels at or above it
  *     become opaque and the rest transparent
  * @param assets what to write, the first one being the primary asset
  */
-public record ParameterTemplate(String id, int version, float alphaThreshold, List<AssetType> assets) implements Serializable {
+public record ParameterTemplate(String id, int version, String modelProfile, float alphaThreshold, List<AssetType> assets)
+        implements Serializable {
 
     public ParameterTemplate {
         AssetKeys.requireName("template id", id);
@@ -27,25 +29,33 @@ public record ParameterTemplate(String id, int version, float alphaThreshold, Li
         assets = List.copyOf(assets);
     }
 
-    /** Soft alpha, mask and transparent PNG (primary). */
+    /** The seeded default (param_templates: default v1): soft alpha, transparent PNG (primary) and mask. */
     public static ParameterTemplate defaults() {
-        return new ParameterTemplate("default", 1, -1f, List.of(AssetType.TRANSPARENT_PNG, AssetType.ALPHA_MASK));
+        return new ParameterTemplate("default", 1, "isnet-medium", -1f, List.of(AssetType.TRANSPARENT_PNG, AssetType.ALPHA_MASK));
     }
 
+    /** This template's alpha from the model's soft alpha (a copy when thresholding). */
     public byte[] applyThreshold(byte[] alpha) {
         if (alphaThreshold < 0) {
             return alpha;
         }
         int cut = Math.round(alphaThreshold * 255f);
+        byte[] hard = new byte[alpha.length];
         for (int i = 0; i < alpha.length; i++) {
-            alpha[i] = (alpha[i] & 0xff) >= cut ? (byte) 0xff : 0;
+            hard[i] = (alpha[i] & 0xff) >= cut ? (byte) 0xff : 0;
         }
-        return alpha;
+        return hard;
     }
 
     /** The parameters as JSON for processing_jobs.parameters. */
     public String toJson() {
-        return "{\"alpha\":" + (alphaThreshold < 0 ? "\"soft\"" : "{\"threshold\":" + alphaThreshold + "}")
+        return "{\"model_profile\":\"" + modelProfile + "\",\"alpha\":"
+                + (alphaThreshold < 0 ? "\"soft\"" : "{\"threshold\":" + alphaThreshold + "}")
                 + ",\"assets\":[" + assets.stream().map(a -> "\"" + a.code() + "\"").collect(Collectors.joining(",")) + "]}";
+    }
+
+    @Override
+    public String toString() {
+        return id + "@" + version;
     }
 }

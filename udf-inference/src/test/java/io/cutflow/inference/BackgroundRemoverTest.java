@@ -14,11 +14,17 @@ import org.junit.jupiter.api.io.TempDir;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The inference stage on the real ISNet model, outside Flink. */
 class BackgroundRemoverTest {
+
+    private static final ParameterTemplate HIGH_PRECISION = new ParameterTemplate("ecommerce-high-precision", 1,
+            "isnet-medium", -1f, List.of(AssetType.TRANSPARENT_PNG, AssetType.ALPHA_MASK, AssetType.FOREGROUND_ONLY));
+    private static final ParameterTemplate SOCIAL_FAST = new ParameterTemplate("social-fast", 1, "isnet-medium", 0.5f,
+            List.of(AssetType.TRANSPARENT_PNG));
 
     private static ModelRunner runner;
 
@@ -32,7 +38,8 @@ class BackgroundRemoverTest {
 
     private BackgroundRemover remover() {
         InferenceSettings settings = new InferenceSettings(TestImages.modelPath().toString(), runner.profile(), "cpu", 0, 1,
-                dir.resolve("processed").toUri().toString(), ParameterTemplate.defaults(), 1 << 20, 50_000_000L, 1);
+                dir.resolve("processed").toUri().toString(), List.of(ParameterTemplate.defaults(), HIGH_PRECISION, SOCIAL_FAST),
+                1 << 20, 50_000_000L, 1, 3);
         return new BackgroundRemover(runner, settings, "test");
     }
 
@@ -45,7 +52,12 @@ class BackgroundRemoverTest {
     @Test
     void predictedMaskMatchesTheKnownAlphaOfACompositedCutout() throws Exception {
         TestImages.Composite composite = TestImages.composite("koala", 640, 480, 7);
-        InferenceResult result = remover().process(put("koala.jpg", TestImages.jpeg(composite.image(), 0.92f)));
+        long runsBefore = runner.runCount();
+        List<InferenceResult> results = remover().process(put("koala.jpg", TestImages.jpeg(composite.image(), 0.92f)));
+        assertThat(runner.runCount() - runsBefore).as("one inference serves every template").isEqualTo(1);
+        assertThat(results).extracting(InferenceResult::templateId)
+                .containsExactly("default", "ecommerce-high-precision", "social-fast");
+        InferenceResult result = results.get(0);
 
         assertThat(result.status()).as(result.errorMessage()).isEqualTo("success");
         assertThat(result.assets()).extracting(AssetRecord::assetType).containsExactly("transparent_png", "alpha_mask");
@@ -60,6 +72,22 @@ class BackgroundRemoverTest {
         assertThat(result.width()).isEqualTo(640);
         assertThat(result.modelSha256()).hasSize(64);
         assertThat(result.executionProvider()).isEqualTo("cpu");
+        // foreground_only: the cut-out cropped to its box, inside the frame and around the known foreground
+        AssetRecord cutout = results.get(1).assets()[2];
+        assertThat(cutout.assetType()).isEqualTo("foreground_only");
+        assertThat(cutout.bboxX()).isBetween(0, 640);
+        assertThat(cutout.bboxX() + cutout.bboxWidth()).isLessThanOrEqualTo(640);
+        assertThat(cutout.bboxWidth()).isLessThan(640).isEqualTo(cutout.width());
+        BufferedImage cropped = TestImages.read(Files.readAllBytes(Path.of(java.net.URI.create(cutout.storagePath()))));
+        assertThat(cropped.getWidth()).isEqualTo(cutout.bboxWidth());
+        assertThat(cropped.getHeight()).isEqualTo(cutout.bboxHeight());
+        // social-fast: a hard threshold, so the transparent PNG's alpha is 0 or 255 only
+        BufferedImage hard = TestImages.read(Files.readAllBytes(Path.of(java.net.URI.create(results.get(2).assets()[0].storagePath()))));
+        for (int y = 0; y < hard.getHeight(); y += 7) {
+            for (int x = 0; x < hard.getWidth(); x += 7) {
+                assertThat(hard.getRGB(x, y) >>> 24).isIn(0, 255);
+            }
+        }
         assertThat(result.assets()[0].storagePath()).isEqualTo(AssetKeys.assetUri(dir.resolve("processed").toUri().toString(),
                 result.md5(), "default", 1, "transparent_png"));
     }
@@ -69,24 +97,36 @@ class BackgroundRemoverTest {
         BackgroundRemover remover = remover();
         long runsBefore = runner.runCount();
 
-        assertThat(remover.process(put("empty.jpg", new byte[0])).errorClass()).isEqualTo("empty");
-        InferenceResult text = remover.process(put("text.jpg", "just text".getBytes()));
+        assertThat(remover.process(put("empty.jpg", new byte[0]))).hasSize(3)
+                .allMatch(r -> r.errorClass().equals("empty") && r.status().equals("failed") && r.attempts() == 1);
+        InferenceResult text = remover.process(put("text.jpg", "just text".getBytes())).get(0);
         assertThat(text.errorClass()).isEqualTo("undecodable");
         assertThat(text.errorMessage()).contains("not a recognised image format");
 
         byte[] jpeg = TestImages.jpeg(TestImages.composite("koala", 320, 240, 1).image(), 0.9f);
         byte[] truncated = java.util.Arrays.copyOf(jpeg, 40);
-        assertThat(remover.process(put("truncated.jpg", truncated)).status()).isEqualTo("failed");
+        assertThat(remover.process(put("truncated.jpg", truncated)).get(0).status()).isEqualTo("failed");
 
         InferenceResult changed = remover.process(new InferenceRequest("0123456789abcdef0123456789abcdef",
-                put("changed.jpg", jpeg).url(), jpeg.length));
+                put("changed.jpg", jpeg).url(), jpeg.length)).get(0);
         assertThat(changed.errorClass()).isEqualTo("content_changed");
 
-        InferenceResult vanished = remover.process(new InferenceRequest(Md5.hex(jpeg), dir.resolve("gone.jpg").toUri().toString(), 1));
-        assertThat(vanished.errorClass()).isEqualTo("io_error");
+        InferenceResult vanished = remover.process(new InferenceRequest(Md5.hex(jpeg), dir.resolve("gone.jpg").toUri().toString(), 1)).get(0);
+        assertThat(vanished.errorClass()).isEqualTo("vanished");
+
+        // a transient failure (the processed location cannot be written) is retried, then needs manual review
+        Path blocked = dir.resolve("blocked");
+        Files.writeString(blocked, "a file where the processed folder should be");
+        InferenceSettings unwritable = new InferenceSettings(TestImages.modelPath().toString(), runner.profile(), "cpu", 0, 1,
+                blocked.toUri().toString(), List.of(ParameterTemplate.defaults()), 1 << 20, 50_000_000L, 1, 3);
+        InferenceResult stuck = new BackgroundRemover(runner, unwritable, "test").process(put("ok.jpg", jpeg)).get(0);
+        assertThat(stuck.status()).isEqualTo("needs_manual_review");
+        assertThat(stuck.errorClass()).isEqualTo("io_error");
+        assertThat(stuck.attempts()).isEqualTo(3);
+        runsBefore += 3; // those three attempts did reach the model
 
         byte[] bomb = PngBomb.declaring(50_000, 50_000);
-        InferenceResult tooLarge = remover.process(put("bomb.png", bomb));
+        InferenceResult tooLarge = remover.process(put("bomb.png", bomb)).get(0);
         assertThat(tooLarge.errorClass()).isEqualTo("too_large");
         assertThat(tooLarge.errorMessage()).contains("50000x50000");
 

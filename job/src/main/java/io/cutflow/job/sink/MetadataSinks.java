@@ -42,25 +42,30 @@ public final class MetadataSinks {
                     source_url = LEAST(original_images.source_url COLLATE "C", EXCLUDED.source_url COLLATE "C")
             ), job AS (
                 INSERT INTO processing_jobs (md5, template_id, template_version, model_version, model_sha256, parameters,
-                    status, error_class, error_message, started_at, finished_at, duration_ms, inference_ms, worker_node,
-                    execution_provider)
-                VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    status, error_class, error_message, attempts, started_at, finished_at, duration_ms, inference_ms,
+                    worker_node, execution_provider)
+                VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (md5, template_id, template_version) DO UPDATE SET model_version = EXCLUDED.model_version,
                     model_sha256 = EXCLUDED.model_sha256, parameters = EXCLUDED.parameters, status = EXCLUDED.status,
-                    error_class = EXCLUDED.error_class, error_message = EXCLUDED.error_message,
+                    error_class = EXCLUDED.error_class, error_message = EXCLUDED.error_message, attempts = EXCLUDED.attempts,
                     started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at,
                     duration_ms = EXCLUDED.duration_ms, inference_ms = EXCLUDED.inference_ms,
                     worker_node = EXCLUDED.worker_node, execution_provider = EXCLUDED.execution_provider
                 WHERE processing_jobs.status <> 'success'
             )
             INSERT INTO result_assets (md5, template_id, template_version, asset_type, storage_path, width, height,
-                file_size_bytes, is_primary)
-            SELECT ?, ?, ?, a.asset_type, a.storage_path, a.width, a.height, a.file_size_bytes, a.is_primary
-            FROM unnest(?::text[], ?::text[], ?::int[], ?::int[], ?::bigint[], ?::boolean[])
-                AS a(asset_type, storage_path, width, height, file_size_bytes, is_primary)
+                file_size_bytes, is_primary, bbox_x, bbox_y, bbox_width, bbox_height)
+            SELECT ?, ?, ?, a.asset_type, a.storage_path, a.width, a.height, a.file_size_bytes, a.is_primary,
+                a.bbox_x, a.bbox_y, a.bbox_width, a.bbox_height
+            FROM unnest(?::text[], ?::text[], ?::int[], ?::int[], ?::bigint[], ?::boolean[], ?::int[], ?::int[],
+                    ?::int[], ?::int[])
+                AS a(asset_type, storage_path, width, height, file_size_bytes, is_primary, bbox_x, bbox_y, bbox_width,
+                    bbox_height)
             ON CONFLICT (md5, template_id, template_version, asset_type) DO UPDATE SET
                 storage_path = EXCLUDED.storage_path, width = EXCLUDED.width, height = EXCLUDED.height,
-                file_size_bytes = EXCLUDED.file_size_bytes, is_primary = EXCLUDED.is_primary
+                file_size_bytes = EXCLUDED.file_size_bytes, is_primary = EXCLUDED.is_primary,
+                bbox_x = EXCLUDED.bbox_x, bbox_y = EXCLUDED.bbox_y, bbox_width = EXCLUDED.bbox_width,
+                bbox_height = EXCLUDED.bbox_height
             """;
 
     /** The url map through COPY + merge (the high-volume table of a backfill). */
@@ -94,6 +99,7 @@ public final class MetadataSinks {
         ps.setString(i++, r.status());
         ps.setString(i++, r.errorClass());
         ps.setString(i++, r.errorMessage());
+        ps.setInt(i++, r.attempts());
         ps.setTimestamp(i++, new Timestamp(r.startedAtMs()));
         ps.setTimestamp(i++, new Timestamp(r.finishedAtMs()));
         ps.setInt(i++, r.durationMs());
@@ -107,7 +113,8 @@ public final class MetadataSinks {
         AssetRecord[] assets = r.assets();
         int n = assets.length;
         Object[] types = new Object[n], paths = new Object[n], widths = new Object[n], heights = new Object[n],
-                sizes = new Object[n], primary = new Object[n];
+                sizes = new Object[n], primary = new Object[n], boxX = new Object[n], boxY = new Object[n],
+                boxWidth = new Object[n], boxHeight = new Object[n];
         for (int a = 0; a < n; a++) {
             types[a] = assets[a].assetType();
             paths[a] = assets[a].storagePath();
@@ -115,6 +122,10 @@ public final class MetadataSinks {
             heights[a] = assets[a].height();
             sizes[a] = assets[a].fileSizeBytes();
             primary[a] = assets[a].primary();
+            boxX[a] = assets[a].bboxX();
+            boxY[a] = assets[a].bboxY();
+            boxWidth[a] = assets[a].bboxWidth();
+            boxHeight[a] = assets[a].bboxHeight();
         }
         Connection c = ps.getConnection();
         ps.setArray(i++, c.createArrayOf("text", types));
@@ -122,7 +133,11 @@ public final class MetadataSinks {
         ps.setArray(i++, c.createArrayOf("int4", widths));
         ps.setArray(i++, c.createArrayOf("int4", heights));
         ps.setArray(i++, c.createArrayOf("int8", sizes));
-        ps.setArray(i, c.createArrayOf("bool", primary));
+        ps.setArray(i++, c.createArrayOf("bool", primary));
+        ps.setArray(i++, c.createArrayOf("int4", boxX));
+        ps.setArray(i++, c.createArrayOf("int4", boxY));
+        ps.setArray(i++, c.createArrayOf("int4", boxWidth));
+        ps.setArray(i, c.createArrayOf("int4", boxHeight));
     }
 
     private static void setNullableInt(PreparedStatement ps, int index, Integer value) throws SQLException {

@@ -22,9 +22,9 @@ public record TableSnapshot(Map<String, List<String>> tables) {
             "image_urls", "SELECT url, md5, file_size_bytes FROM image_urls",
             "original_images", "SELECT md5, source_url, file_size_bytes, width, height, format FROM original_images",
             "processing_jobs", "SELECT md5, template_id, template_version, model_version, model_sha256, parameters::text,"
-                    + " status, error_class, error_message, execution_provider FROM processing_jobs",
+                    + " status, error_class, error_message, attempts, execution_provider FROM processing_jobs",
             "result_assets", "SELECT md5, template_id, template_version, asset_type, replace(storage_path, ?, ''), width,"
-                    + " height, file_size_bytes, is_primary FROM result_assets");
+                    + " height, file_size_bytes, is_primary, bbox_x, bbox_y, bbox_width, bbox_height FROM result_assets");
 
     public static TableSnapshot of(String jdbcUrl, String processedBase) throws SQLException {
         Map<String, List<String>> tables = new LinkedHashMap<>();

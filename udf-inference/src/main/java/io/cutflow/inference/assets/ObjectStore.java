@@ -32,7 +32,7 @@ public final class ObjectStore {
                 return bytes;
             }
         } catch (FileNotFoundException e) {
-            throw new ImageRejectedException(FailureClass.IO_ERROR, "object vanished before it could be read: " + uri, e);
+            throw new ImageRejectedException(FailureClass.VANISHED, "object vanished before it could be read: " + uri, e);
         } catch (IOException e) {
             throw new ImageRejectedException(FailureClass.IO_ERROR, "cannot read " + uri + ": " + e.getMessage(), e);
         }

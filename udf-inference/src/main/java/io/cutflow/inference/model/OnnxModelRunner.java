@@ -49,7 +49,7 @@ public final class OnnxModelRunner implements ModelRunner, AutoCloseable {
                     throw new ModelException("CUDA was requested (" + provider + ") but cannot be used: " + e.getMessage()
                             + ". Put onnxruntime_gpu with matching CUDA 12/cuDNN 9 libraries on the task manager"
                             + " (libonnxruntime_providers_cuda.so, libcudart.so.12, libcudnn.so.9), or set"
-                            + " inference.device: cpu", e);
+                            + " cutflow.inference.device: cpu", e);
                 }
             }
             this.session = env.createSession(modelFile.toString(), options);

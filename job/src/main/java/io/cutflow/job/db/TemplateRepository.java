@@ -1,0 +1,63 @@
+package io.cutflow.job.db;
+
+import io.cutflow.inference.AssetType;
+import io.cutflow.inference.ParameterTemplate;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Reads parameter templates from param_templates: 'id' means its latest version, 'id@N' version N. */
+public final class TemplateRepository {
+
+    private TemplateRepository() {}
+
+    public static List<ParameterTemplate> load(DatabaseSettings db, List<String> specs) {
+        if (specs.isEmpty()) {
+            throw new IllegalArgumentException("no parameter template configured (cutflow.templates)");
+        }
+        List<ParameterTemplate> templates = new ArrayList<>();
+        try (Connection c = db.connect()) {
+            for (String spec : specs) {
+                ParameterTemplate template = load(c, spec.strip());
+                if (templates.stream().anyMatch(t -> t.id().equals(template.id()))) {
+                    throw new IllegalArgumentException("template " + template.id() + " is listed twice");
+                }
+                templates.add(template);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read param_templates: " + e.getMessage(), e);
+        }
+        return templates;
+    }
+
+    private static ParameterTemplate load(Connection c, String spec) throws SQLException {
+        int at = spec.indexOf('@');
+        String id = at < 0 ? spec : spec.substring(0, at);
+        String sql = "SELECT template_id, version, model_profile, alpha_threshold, assets FROM param_templates"
+                + " WHERE template_id = ?" + (at < 0 ? "" : " AND version = ?") + " ORDER BY version DESC LIMIT 1";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, id);
+            if (at >= 0) {
+                ps.setInt(2, Integer.parseInt(spec.substring(at + 1)));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new IllegalArgumentException("no parameter template " + spec + " in param_templates");
+                }
+                float threshold = rs.getFloat(4);
+                boolean soft = rs.wasNull();
+                Array assets = rs.getArray(5);
+                List<AssetType> types = new ArrayList<>();
+                for (Object code : (Object[]) assets.getArray()) {
+                    types.add(AssetType.of((String) code));
+                }
+                return new ParameterTemplate(rs.getString(1), rs.getInt(2), rs.getString(3), soft ? -1f : threshold, types);
+            }
+        }
+    }
+}
