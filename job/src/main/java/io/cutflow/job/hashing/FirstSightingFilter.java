@@ -36,7 +36,7 @@ public class FirstSightingFilter extends KeyedProcessFunction<String, HashedObje
             duplicatesMetric.inc();
             return;
         }
-        sighting.update(new SightingState(System.currentTimeMillis()));
+        sighting.update(new SightingState(System.currentTimeMillis(), object.url()));
         out.collect(new InferenceRequest(object.md5(), object.url(), object.sizeBytes()));
     }
 }
