@@ -39,6 +39,9 @@ import java.util.concurrent.TimeUnit;
 public final class CutflowJob {
 
     /** Operator uids: part of the savepoint contract, never change them. */
+    /** Key groups of the dedup state; part of the savepoint contract (pipeline.max-parallelism overrides it). */
+    public static final int DEFAULT_MAX_PARALLELISM = 128;
+
     public static final String UID_SOURCE = "raw-objects";
     public static final String UID_HASHER = "content-hasher";
     public static final String UID_FIRST_SIGHTING = "first-sighting";
@@ -83,7 +86,7 @@ public final class CutflowJob {
             env.enableCheckpointing(Duration.ofSeconds(10).toMillis());
         }
         if (!config.contains(PipelineOptions.MAX_PARALLELISM)) {
-            env.setMaxParallelism(128); // fixed key groups: a savepoint stays restorable at any parallelism
+            env.setMaxParallelism(DEFAULT_MAX_PARALLELISM); // fixed key groups: savepoints restore at any parallelism
         }
 
         int batchSize = config.get(CutflowOptions.SINK_BATCH_SIZE);

@@ -102,6 +102,10 @@ public final class CutflowOptions {
             .withDescription("Attempts for transient failures (io_error, model_error); an image failing all of them is"
                     + " marked needs_manual_review");
 
+    public static final ConfigOption<String> BOOTSTRAP_SAVEPOINT = key("cutflow.bootstrap.savepoint").stringType()
+            .noDefaultValue().withDescription("bootstrap-state: where to write the savepoint holding the dedup state"
+                    + " built from the database. Flag: --savepoint");
+
     public static final ConfigOption<String> PLUGINS_DIR = key("cutflow.plugins-dir").stringType().noDefaultValue()
             .withDescription("Local runs: Flink plugins folder holding s3-fs-hadoop/ (the launcher sets it)");
 }

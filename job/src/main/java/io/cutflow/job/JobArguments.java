@@ -16,7 +16,8 @@ public final class JobArguments {
             "--raw", CutflowOptions.RAW,
             "--processed", CutflowOptions.PROCESSED,
             "--jdbc-url", CutflowOptions.JDBC_URL,
-            "--model", CutflowOptions.MODEL_PATH);
+            "--model", CutflowOptions.MODEL_PATH,
+            "--savepoint", CutflowOptions.BOOTSTRAP_SAVEPOINT);
 
     private JobArguments() {}
 

@@ -21,9 +21,14 @@ public class FirstSightingFilter extends KeyedProcessFunction<String, HashedObje
     private transient LongCounter duplicates;
     private transient Counter duplicatesMetric;
 
+    /** The dedup state, shared with the state bootstrap (bin/cutflow bootstrap-state). */
+    public static ValueStateDescriptor<SightingState> stateDescriptor() {
+        return new ValueStateDescriptor<>("first-sighting", SightingState.class);
+    }
+
     @Override
     public void open(OpenContext openContext) {
-        sighting = getRuntimeContext().getState(new ValueStateDescriptor<>("first-sighting", SightingState.class));
+        sighting = getRuntimeContext().getState(stateDescriptor());
         duplicates = new LongCounter();
         getRuntimeContext().addAccumulator(ACC_DUPLICATES, duplicates);
         duplicatesMetric = getRuntimeContext().getMetricGroup().counter("dedupHits");

@@ -3,6 +3,7 @@ package io.cutflow.job.launcher;
 import io.cutflow.job.CutflowJob;
 import io.cutflow.job.CutflowOptions;
 import io.cutflow.job.JobArguments;
+import io.cutflow.job.bootstrap.DedupStateBootstrap;
 import io.cutflow.job.db.DatabaseSettings;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
@@ -30,9 +31,10 @@ public final class CutflowCli {
     private CutflowCli() {}
 
     public static void main(String[] args) {
-        if (args.length == 0 || !(args[0].equals("run") || args[0].equals("migrate"))) {
+        if (args.length == 0 || !java.util.Set.of("run", "migrate", "bootstrap-state").contains(args[0])) {
             System.err.println("usage: bin/cutflow run [--raw URI] [--processed URI] [--jdbc-url URL] [--once] [--model PATH] [-Dkey=value ...]");
             System.err.println("       bin/cutflow migrate [--jdbc-url URL]");
+            System.err.println("       bin/cutflow bootstrap-state --jdbc-url URL --savepoint PATH");
             System.exit(2);
         }
         try {
@@ -74,6 +76,12 @@ public final class CutflowCli {
             CutflowJob.prepareDatabase(config);
             if (command.equals("migrate")) {
                 OUT.println("Schema is up to date at " + config.get(CutflowOptions.JDBC_URL));
+                return 0;
+            }
+            if (command.equals("bootstrap-state")) {
+                String savepoint = DedupStateBootstrap.write(StreamExecutionEnvironment.createLocalEnvironment(1, config), config);
+                OUT.println("Dedup state written as a savepoint to " + savepoint + "; start the job from it with"
+                        + " -Dexecution.state-recovery.path=" + savepoint);
                 return 0;
             }
             OUT.printf("Raw: %s%nProcessed: %s%nModel: %s%n", config.get(CutflowOptions.RAW),
