@@ -4,6 +4,7 @@ import io.cutflow.job.CutflowJob;
 import io.cutflow.job.CutflowOptions;
 import io.cutflow.job.JobArguments;
 import io.cutflow.job.bootstrap.DedupStateBootstrap;
+import io.cutflow.job.export.ExportCommand;
 import io.cutflow.job.db.DatabaseSettings;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
@@ -31,10 +32,23 @@ public final class CutflowCli {
     private CutflowCli() {}
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("export")) {
+            try {
+                ExportCommand.run(Arrays.copyOfRange(args, 1, args.length), null, System.err);
+                System.exit(0);
+            } catch (IllegalArgumentException e) {
+                System.err.println("cutflow: " + e.getMessage());
+                System.exit(2);
+            } catch (Exception e) {
+                System.err.println("cutflow: export failed: " + e);
+                System.exit(1);
+            }
+        }
         if (args.length == 0 || !java.util.Set.of("run", "migrate", "bootstrap-state").contains(args[0])) {
             System.err.println("usage: bin/cutflow run [--raw URI] [--processed URI] [--jdbc-url URL] [--once] [--model PATH] [-Dkey=value ...]");
             System.err.println("       bin/cutflow migrate [--jdbc-url URL]");
             System.err.println("       bin/cutflow bootstrap-state --jdbc-url URL --savepoint PATH");
+            System.err.println("       bin/cutflow export --jdbc-url URL --since T --until T [--template ID] [--format csv|jsonl] [--output FILE]");
             System.exit(2);
         }
         try {
