@@ -87,7 +87,13 @@ public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceReques
     public void asyncInvoke(InferenceRequest request, ResultFuture<InferenceResult> resultFuture) {
         executor.execute(() -> {
             long start = System.nanoTime();
-            List<InferenceResult> results = remover.process(request);
+            List<InferenceResult> results;
+            try {
+                results = remover.process(request);
+            } catch (StorageUnavailableException e) {
+                resultFuture.completeExceptionally(e); // fail over and replay from the last checkpoint
+                return;
+            }
             latencyMs.update((System.nanoTime() - start) / 1_000_000);
             imagesPerSecond.markEvent();
             (results.get(0).succeeded() ? inferredMetric : failedMetric).inc();

@@ -17,7 +17,8 @@ import java.util.List;
  * One image through every template: read by reference, check the content is still what was hashed, decode,
  * infer once, then per template threshold the alpha and write its assets at deterministic keys. Every per-image
  * problem becomes a failed result with its class, never an exception: the job must not restart because of one
- * bad object. Transient failures are retried; one that persists is marked needs_manual_review.
+ * bad object. Transient failures are retried: a model error that persists is marked needs_manual_review, a
+ * storage error that persists is the store's problem, not the image's, and fails over (StorageUnavailableException).
  */
 public final class BackgroundRemover {
 
@@ -43,6 +44,7 @@ public final class BackgroundRemover {
         int inferenceMs;
     }
 
+    /** @throws StorageUnavailableException when the object store stays unreachable over every attempt */
     public List<InferenceResult> process(InferenceRequest request) {
         long startedAt = System.currentTimeMillis();
         for (int attempt = 1; ; attempt++) {
@@ -51,6 +53,9 @@ public final class BackgroundRemover {
                 return runOnce(request, state, startedAt, attempt);
             } catch (ImageRejectedException e) {
                 boolean retry = e.failureClass().isTransient() && attempt < settings.maxAttempts();
+                if (!retry && e.failureClass() == FailureClass.IO_ERROR) {
+                    throw new StorageUnavailableException(e.getMessage() + " (after " + attempt + " attempts)", e);
+                }
                 if (!retry) {
                     String status = e.failureClass().isTransient() && settings.maxAttempts() > 1
                             ? InferenceResult.NEEDS_MANUAL_REVIEW : InferenceResult.FAILED;

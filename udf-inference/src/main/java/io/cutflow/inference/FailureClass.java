@@ -16,7 +16,7 @@ public enum FailureClass {
     CONTENT_CHANGED(false),
     /** The object was deleted after it was listed. */
     VANISHED(false),
-    /** Reading the object or writing an asset failed. */
+    /** Reading the object or writing an asset failed; after every attempt the job fails over instead. */
     IO_ERROR(true),
     /** Inference did not finish within the operator timeout. */
     TIMEOUT(false),

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /** The inference stage on the real ISNet model, outside Flink. */
 class BackgroundRemoverTest {
@@ -93,6 +94,24 @@ class BackgroundRemoverTest {
     }
 
     @Test
+    void aModelErrorOnEveryAttemptIsMarkedForManualReview() throws Exception {
+        // a profile naming an output the model does not have: every run fails inside ONNX Runtime
+        ModelProfile wrong = new ModelProfile("isnet-wrong-output", "input", 1024, 1024, new float[] {128, 128, 128},
+                new float[] {256, 256, 256}, "no_such_output", ModelProfile.Activation.NONE, false);
+        ModelRunner broken = SharedModelRunners.acquire(TestImages.modelPath(), wrong, ExecutionProvider.cpu(), 0);
+        InferenceSettings settings = new InferenceSettings(TestImages.modelPath().toString(), wrong, "cpu", 0, 1,
+                dir.resolve("processed").toUri().toString(),
+                List.of(new ParameterTemplate("default", 1, "isnet-wrong-output", -1f, List.of(AssetType.ALPHA_MASK))),
+                1 << 20, 50_000_000L, 1, 3);
+        byte[] jpeg = TestImages.jpeg(TestImages.composite("bee", 200, 150, 2).image(), 0.9f);
+        InferenceResult result = new BackgroundRemover(broken, settings, "test").process(put("bee.jpg", jpeg)).get(0);
+        assertThat(result.status()).isEqualTo("needs_manual_review");
+        assertThat(result.errorClass()).isEqualTo("model_error");
+        assertThat(result.attempts()).isEqualTo(3);
+        assertThat(result.errorMessage()).contains("no_such_output");
+    }
+
+    @Test
     void badInputBecomesAFailedResultWithItsClass() throws Exception {
         BackgroundRemover remover = remover();
         long runsBefore = runner.runCount();
@@ -114,15 +133,14 @@ class BackgroundRemoverTest {
         InferenceResult vanished = remover.process(new InferenceRequest(Md5.hex(jpeg), dir.resolve("gone.jpg").toUri().toString(), 1)).get(0);
         assertThat(vanished.errorClass()).isEqualTo("vanished");
 
-        // a transient failure (the processed location cannot be written) is retried, then needs manual review
+        // a store that cannot be written is an infrastructure failure: retried, then thrown to fail over
         Path blocked = dir.resolve("blocked");
         Files.writeString(blocked, "a file where the processed folder should be");
         InferenceSettings unwritable = new InferenceSettings(TestImages.modelPath().toString(), runner.profile(), "cpu", 0, 1,
                 blocked.toUri().toString(), List.of(ParameterTemplate.defaults()), 1 << 20, 50_000_000L, 1, 3);
-        InferenceResult stuck = new BackgroundRemover(runner, unwritable, "test").process(put("ok.jpg", jpeg)).get(0);
-        assertThat(stuck.status()).isEqualTo("needs_manual_review");
-        assertThat(stuck.errorClass()).isEqualTo("io_error");
-        assertThat(stuck.attempts()).isEqualTo(3);
+        InferenceRequest ok = put("ok.jpg", jpeg);
+        assertThat(catchThrowableOfType(() -> new BackgroundRemover(runner, unwritable, "test").process(ok),
+                StorageUnavailableException.class)).hasMessageContaining("after 3 attempts");
         runsBefore += 3; // those three attempts did reach the model
 
         byte[] bomb = PngBomb.declaring(50_000, 50_000);
