@@ -16,7 +16,7 @@ import io.cutflow.job.hashing.HashedObject;
 import io.cutflow.job.sink.MetadataSinks;
 import io.cutflow.job.sink.ResultTally;
 import io.cutflow.job.source.DiscoveredObject;
-import io.cutflow.job.source.RawObjectSource;
+import io.cutflow.job.source.watch.BucketWatchSource;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
@@ -42,7 +42,8 @@ public final class CutflowJob {
     /** Key groups of the dedup state; part of the savepoint contract (pipeline.max-parallelism overrides it). */
     public static final int DEFAULT_MAX_PARALLELISM = 128;
 
-    public static final String UID_SOURCE = "raw-objects";
+    /** 0.2: the bounded-state watch source; 0.1's FileSource ran as "raw-objects" (restore with allowNonRestoredState). */
+    public static final String UID_SOURCE = "raw-object-watch";
     public static final String UID_HASHER = "content-hasher";
     public static final String UID_FIRST_SIGHTING = "first-sighting";
     public static final String UID_INFERENCE = "background-removal";
@@ -92,9 +93,14 @@ public final class CutflowJob {
         int batchSize = config.get(CutflowOptions.SINK_BATCH_SIZE);
         Duration batchInterval = config.get(CutflowOptions.SINK_BATCH_INTERVAL);
 
+        BucketWatchSource source = BucketWatchSource.builder(raw)
+                .once(config.get(CutflowOptions.ONCE))
+                .scanInterval(config.get(CutflowOptions.SCAN_INTERVAL))
+                .tolerance(config.get(CutflowOptions.WATCH_TOLERANCE))
+                .listingThreads(config.get(CutflowOptions.LISTING_THREADS))
+                .build();
         DataStream<DiscoveredObject> objects = env
-                .fromSource(RawObjectSource.create(raw, config.get(CutflowOptions.ONCE), config.get(CutflowOptions.SCAN_INTERVAL)),
-                        WatermarkStrategy.noWatermarks(), "Raw objects")
+                .fromSource(source, WatermarkStrategy.noWatermarks(), "Raw objects")
                 .uid(UID_SOURCE);
 
         DataStream<HashedObject> hashed = objects.flatMap(new ContentHasher()).name("Hash content (MD5)").uid(UID_HASHER);

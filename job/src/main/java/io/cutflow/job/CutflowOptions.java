@@ -31,6 +31,14 @@ public final class CutflowOptions {
     public static final ConfigOption<Duration> SCAN_INTERVAL = key("cutflow.scan-interval").durationType()
             .defaultValue(Duration.ofSeconds(10)).withDescription("How often the raw location is listed for new objects");
 
+    public static final ConfigOption<Duration> WATCH_TOLERANCE = key("cutflow.watch.tolerance").durationType()
+            .defaultValue(Duration.ofMinutes(10))
+            .withDescription("How far an object's modification time may lag behind the newest one seen and still be"
+                    + " picked up (slow multipart uploads); the watch state holds only objects within this window");
+
+    public static final ConfigOption<Integer> LISTING_THREADS = key("cutflow.watch.listing-threads").intType()
+            .defaultValue(4).withDescription("Top-level prefixes of the raw location listed in parallel");
+
     public static final ConfigOption<String> JDBC_URL = key("cutflow.jdbc.url").stringType().noDefaultValue()
             .withDescription("PostgreSQL JDBC URL for the metadata. Flag: --jdbc-url. The local launcher starts an"
                     + " embedded server when it is not set");

@@ -1,0 +1,146 @@
+package io.cutflow.job.source.watch;
+
+import org.apache.flink.api.connector.source.SplitEnumerator;
+import org.apache.flink.api.connector.source.SplitEnumeratorContext;
+import org.apache.flink.core.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Lists the raw location every scan interval and hands new objects to readers. "New" is decided by a
+ * modification-time watermark with a tolerance window instead of a set of every path ever seen (FLINK-25672):
+ * each scan keeps objects modified at or after (watermark - tolerance) that are not already in the window's
+ * record; the record is pruned as the watermark moves, so the checkpointed state stays as small as the window.
+ * An object that lands later than the tolerance behind the newest one is not picked up (size the tolerance for
+ * the slowest upload); an object seen twice is harmless (MD5 dedup downstream).
+ */
+final class BucketWatchEnumerator implements SplitEnumerator<ObjectSplit, WatchState> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BucketWatchEnumerator.class);
+    private static final int SPLITS_PER_REQUEST = 64;
+
+    private final SplitEnumeratorContext<ObjectSplit> context;
+    private final BucketLister lister;
+    private final boolean once;
+    private final long scanIntervalMs;
+    private final long toleranceMs;
+
+    private long watermarkMs;
+    private final Map<String, Long> recent;
+    private final ArrayDeque<ObjectSplit> pending;
+    private final Set<Integer> waitingReaders = new LinkedHashSet<>();
+    private boolean listedOnce;
+
+    BucketWatchEnumerator(SplitEnumeratorContext<ObjectSplit> context, Path root, boolean once, long scanIntervalMs,
+            long toleranceMs, int listingThreads, WatchState restored) {
+        this.context = context;
+        this.lister = new BucketLister(root, listingThreads);
+        this.once = once;
+        this.scanIntervalMs = scanIntervalMs;
+        this.toleranceMs = toleranceMs;
+        this.watermarkMs = restored == null ? Long.MIN_VALUE : restored.watermarkMs();
+        this.recent = restored == null ? new HashMap<>() : new HashMap<>(restored.recent());
+        this.pending = restored == null ? new ArrayDeque<>() : new ArrayDeque<>(restored.pending());
+        this.listedOnce = restored != null && restored.listedOnce();
+        context.metricGroup().gauge("watchWindowObjects", recent::size);
+        context.metricGroup().gauge("pendingObjects", pending::size);
+    }
+
+    @Override
+    public void start() {
+        if (once) {
+            if (!listedOnce) {
+                context.callAsync(() -> lister.listModifiedSince(Long.MIN_VALUE), this::onListing);
+            }
+        } else {
+            context.callAsync(this::scan, this::onListing, 0, scanIntervalMs);
+        }
+    }
+
+    /** Runs on a worker thread; reads only the watermark, which changes on the coordinator thread. */
+    private List<ObjectSplit> scan() throws Exception {
+        long threshold = watermarkMs == Long.MIN_VALUE ? Long.MIN_VALUE : watermarkMs - toleranceMs;
+        return lister.listModifiedSince(threshold);
+    }
+
+    private void onListing(List<ObjectSplit> listed, Throwable error) {
+        if (error != null) {
+            LOG.warn("Listing the raw location failed; retrying at the next scan", error);
+            return;
+        }
+        long newest = watermarkMs;
+        int fresh = 0;
+        for (ObjectSplit object : listed) {
+            Long seenAt = recent.get(object.url());
+            if (seenAt == null || seenAt != object.modifiedAtMs()) { // new, or overwritten since
+                recent.put(object.url(), object.modifiedAtMs());
+                pending.add(object);
+                fresh++;
+            }
+            newest = Math.max(newest, object.modifiedAtMs());
+        }
+        watermarkMs = newest;
+        if (watermarkMs != Long.MIN_VALUE) {
+            long horizon = watermarkMs - toleranceMs;
+            recent.values().removeIf(mtime -> mtime < horizon);
+        }
+        listedOnce = true;
+        if (fresh > 0) {
+            LOG.info("Discovered {} new objects (watermark {}, window {} objects)", fresh, watermarkMs, recent.size());
+        }
+        assignWaiting();
+    }
+
+    @Override
+    public void handleSplitRequest(int subtaskId, String requesterHostname) {
+        waitingReaders.add(subtaskId);
+        assignWaiting();
+    }
+
+    private void assignWaiting() {
+        for (Integer reader : new ArrayList<>(waitingReaders)) {
+            if (!context.registeredReaders().containsKey(reader)) {
+                waitingReaders.remove(reader);
+                continue;
+            }
+            if (!pending.isEmpty()) {
+                for (int i = 0; i < SPLITS_PER_REQUEST && !pending.isEmpty(); i++) {
+                    context.assignSplit(pending.poll(), reader);
+                }
+                waitingReaders.remove(reader);
+            } else if (once && listedOnce) {
+                context.signalNoMoreSplits(reader);
+                waitingReaders.remove(reader);
+            }
+        }
+    }
+
+    @Override
+    public void addSplitsBack(List<ObjectSplit> splits, int subtaskId) {
+        pending.addAll(splits);
+        assignWaiting();
+    }
+
+    @Override
+    public void addReader(int subtaskId) {
+        // readers ask for splits themselves
+    }
+
+    @Override
+    public WatchState snapshotState(long checkpointId) {
+        return new WatchState(watermarkMs, new HashMap<>(recent), new ArrayList<>(pending), listedOnce);
+    }
+
+    @Override
+    public void close() {
+        lister.close();
+    }
+}
