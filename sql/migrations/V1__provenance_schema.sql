@@ -25,7 +25,7 @@ COMMENT ON COLUMN original_images.format IS 'Image format read from the content 
 COMMENT ON COLUMN original_images.upload_timestamp IS 'When Cutflow first recorded this content';
 
 CREATE TABLE image_urls (
-    url             text        NOT NULL,
+    url             text COLLATE "C" NOT NULL,
     md5             char(32)    NOT NULL CHECK (md5 ~ '^[0-9a-f]{32}$'),
     file_size_bytes bigint      NOT NULL CHECK (file_size_bytes >= 0),
     discovered_at   timestamptz NOT NULL DEFAULT now(),
@@ -33,7 +33,7 @@ CREATE TABLE image_urls (
 ) PARTITION BY HASH (url);
 
 COMMENT ON TABLE image_urls IS 'Every object name seen in the raw bucket and the MD5 of its content (url -> md5)';
-COMMENT ON COLUMN image_urls.url IS 'Full object URI (s3://bucket/key or file:/path)';
+COMMENT ON COLUMN image_urls.url IS 'Full object URI (s3://bucket/key or file:/path); byte-order collation, so the primary key also serves url LIKE ''prefix%'' searches';
 COMMENT ON COLUMN image_urls.md5 IS 'MD5 of the content last seen under this URL; joins original_images.md5';
 COMMENT ON COLUMN image_urls.file_size_bytes IS 'Object size in bytes when it was hashed';
 COMMENT ON COLUMN image_urls.discovered_at IS 'When Cutflow first recorded this URL';

@@ -3,10 +3,10 @@
 -- (see sql/citus/distribute.sql for what is Citus-specific and what was verified where).
 -- Indexes on the partitioned tables are created on the parent and cascade to every hash partition.
 
--- URL prefix search ("everything under s3://raw/shop-a/2026-11/"): text_pattern_ops lets LIKE 'prefix%' use the
--- index whatever the database collation is (the primary keys use the collation's order, which LIKE cannot use
--- unless the collation is C).
-CREATE INDEX image_urls_url_prefix_idx ON image_urls (url text_pattern_ops);
+-- URL prefix search ("everything under s3://raw/shop-a/2026-11/"): image_urls.url is COLLATE "C" (V1), so its
+-- primary key already serves LIKE 'prefix%' and a second url index would only double the write cost and ~87 bytes
+-- per row (measured; the url map is the 100M-row table). original_images.source_url has no such key:
+-- text_pattern_ops lets LIKE 'prefix%' use this index whatever the database collation is.
 CREATE INDEX original_images_source_url_prefix_idx ON original_images (source_url text_pattern_ops);
 
 -- Recent successes and time-range exports (sql/queries/time_range_export.sql).

@@ -10,7 +10,7 @@
 --   psql "$CUTFLOW_ANALYST_URL" -v url_prefix=s3://raw-images/catalog/P100001.png -v max_urls=100 \
 --        -f sql/queries/assets_by_url.sql
 --
--- Index: image_urls_url_prefix_idx (LIKE 'prefix%'), then the md5 primary keys of processing_jobs and result_assets.
+-- Index: image_urls_pkey (url is COLLATE "C") (LIKE 'prefix%'), then the md5 primary keys of processing_jobs and result_assets.
 -- The CTEs are MATERIALIZED so that Citus evaluates the url-distributed part and the md5-distributed part each on
 -- its own and joins the two small results on the coordinator.
 WITH names AS MATERIALIZED (

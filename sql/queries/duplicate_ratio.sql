@@ -7,7 +7,7 @@
 -- Example:
 --   psql "$CUTFLOW_ANALYST_URL" -v url_prefix= -f sql/queries/duplicate_ratio.sql
 --
--- Index: image_urls_url_prefix_idx when the prefix is selective; a full scan of image_urls otherwise.
+-- Index: image_urls_pkey (url is COLLATE "C") when the prefix is selective; a full scan of image_urls otherwise.
 WITH per_content AS MATERIALIZED (
     SELECT u.md5, count(*) AS names
     FROM image_urls u
