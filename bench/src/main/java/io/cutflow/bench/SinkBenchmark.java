@@ -24,25 +24,35 @@ import java.util.List;
  * raw COPY straight into the table (the ceiling). Each method gets a fresh database with the full schema
  * (16 hash partitions, every index of the migrations). Also reports the footprint per row.
  *
- * <p>{@code bench/run SinkBenchmark [rows=1000000] [batch=50000]}
+ * <p>Each method runs with the same number of parallel writers (default: one per core, as the job's sink subtasks
+ * on a task manager with that many slots), on a server with ingest settings (max_wal_size 4 GB).
+ *
+ * <p>{@code bench/run SinkBenchmark [rows=1000000] [batch=50000] [writers=cores]}
  */
 public final class SinkBenchmark {
 
     public static void main(String[] args) throws Exception {
         int rows = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
         int batch = args.length > 1 ? Integer.parseInt(args[1]) : 50_000;
+        writers = args.length > 2 ? Integer.parseInt(args[2]) : Runtime.getRuntime().availableProcessors();
         List<HashedObject> data = generate(rows);
-        System.out.printf("rows=%d, sink batch=%d, cores=%d%n", rows, batch, Runtime.getRuntime().availableProcessors());
+        System.out.printf("rows=%d, sink batch=%d, writers=%d, cores=%d%n", rows, batch, writers,
+                Runtime.getRuntime().availableProcessors());
 
         try (EmbeddedDatabase pg = EmbeddedDatabase.start(Files.createTempDirectory("cutflow-bench-pg"), true)) {
+            try (Connection c = new DatabaseSettings(pg.jdbcUrl("postgres"), "postgres", "").connect();
+                    Statement s = c.createStatement()) {
+                s.execute("ALTER SYSTEM SET max_wal_size = '4GB'");
+                s.execute("SELECT pg_reload_conf()");
+            }
             double copy = measure("raw COPY into image_urls (ceiling)", pg, "copy", data, SinkBenchmark::rawCopy, batch);
             double seed = measure("seed: JDBC batches of 5000 INSERT .. ON CONFLICT DO NOTHING", pg, "seed", data,
                     SinkBenchmark::seedMethod, 5000);
             DatabaseSettings sinkDb = database(pg, "sink");
             double sink = timed("Cutflow sink: COPY -> staging -> INSERT .. SELECT .. ON CONFLICT", data.size(),
-                    () -> sinkWrite(sinkDb, data, batch));
+                    () -> parallel(sinkDb, data, SinkBenchmark::sinkWrite, batch));
             double replay = timed("Cutflow sink, replay of the same rows (all conflicts)", data.size(),
-                    () -> sinkWrite(sinkDb, data, batch));
+                    () -> parallel(sinkDb, data, SinkBenchmark::sinkWrite, batch));
 
             System.out.printf("%nsink / seed method   = %.2fx%n", sink / seed);
             System.out.printf("sink / raw COPY      = %.2f%n", sink / copy);
@@ -50,6 +60,8 @@ public final class SinkBenchmark {
             footprint(sinkDb, rows);
         }
     }
+
+    private static int writers;
 
     interface Loader {
         void load(DatabaseSettings db, List<HashedObject> data, int batch) throws Exception;
@@ -62,7 +74,30 @@ public final class SinkBenchmark {
     private static double measure(String label, EmbeddedDatabase pg, String name, List<HashedObject> data, Loader loader,
             int batch) throws Exception {
         DatabaseSettings db = database(pg, name);
-        return timed(label, data.size(), () -> loader.load(db, data, batch));
+        return timed(label, data.size(), () -> parallel(db, data, loader, batch));
+    }
+
+    /** Runs the loader on `writers` disjoint shards of the rows at once, like the job's parallel sink subtasks. */
+    private static void parallel(DatabaseSettings db, List<HashedObject> data, Loader loader, int batch) throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(writers);
+        try {
+            List<java.util.concurrent.Future<?>> shards = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                List<HashedObject> shard = new ArrayList<>(data.size() / writers + 1);
+                for (int i = w; i < data.size(); i += writers) {
+                    shard.add(data.get(i));
+                }
+                shards.add(pool.submit(() -> {
+                    loader.load(db, shard, batch);
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> shard : shards) {
+                shard.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
     }
 
     private static double timed(String label, int rows, Work work) throws Exception {
