@@ -7,6 +7,8 @@ import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.nio.file.Path;
@@ -17,6 +19,12 @@ import java.time.Instant;
 public final class JobRunner {
 
     private JobRunner() {}
+
+    /** The MiniCluster the job tests share: one task manager with two slots. */
+    public static MiniClusterExtension miniCluster() {
+        return new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+                .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    }
 
     /** The job's configuration for a local raw folder, a processed folder and a database. */
     public static Configuration config(Path raw, Path processed, String jdbcUrl, boolean once) {

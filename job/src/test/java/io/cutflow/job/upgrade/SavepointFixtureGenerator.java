@@ -6,7 +6,6 @@ import io.cutflow.job.support.PostgresServer;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -29,18 +28,14 @@ class SavepointFixtureGenerator {
     static final Path FIXTURE = Path.of("src/test/resources/savepoints/v0.1-sighting-state-1");
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    static final MiniClusterExtension FLINK = JobRunner.miniCluster();
 
     @TempDir
     Path dir;
 
     @Test
     void writeSavepointOfVersion01AfterTwoImages() throws Exception {
-        Path raw = Files.createDirectories(dir.resolve("raw"));
-        for (String stamp : SavepointUpgradeTest.DONE_BEFORE_UPGRADE) {
-            Files.write(raw.resolve(stamp + ".jpg"), SavepointUpgradeTest.image(stamp));
-        }
+        Path raw = SavepointUpgradeTest.writeDoneImages(dir.resolve("raw"), "");
         String jdbcUrl = PostgresServer.newDatabase("fixture");
         Configuration config = JobRunner.config(raw, dir.resolve("processed"), jdbcUrl, false);
         JobClient client = JobRunner.start(config, 1, "cutflow-fixture");

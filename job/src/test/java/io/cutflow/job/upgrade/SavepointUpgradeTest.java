@@ -10,7 +10,6 @@ import io.cutflow.job.support.TableSnapshot;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -34,11 +33,19 @@ class SavepointUpgradeTest {
     static final List<String> DONE_BEFORE_UPGRADE = List.of("koala", "bee");
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    static final MiniClusterExtension FLINK = JobRunner.miniCluster();
 
     @TempDir
     Path dir;
+
+    /** The images the 0.1 savepoint holds as done, written under the given name prefix. */
+    static Path writeDoneImages(Path raw, String namePrefix) throws java.io.IOException {
+        Files.createDirectories(raw);
+        for (String stamp : DONE_BEFORE_UPGRADE) {
+            Files.write(raw.resolve(namePrefix + stamp + ".jpg"), image(stamp));
+        }
+        return raw;
+    }
 
     static byte[] image(String stamp) {
         return TestImages.jpeg(TestImages.composite(stamp, 320, 240, stamp.length()).image(), 0.9f);
@@ -47,10 +54,7 @@ class SavepointUpgradeTest {
     @Test
     void upgradedJobRestoresTheV01SavepointAndNeverReprocessesDoneImages() throws Exception {
         Path savepoint = copy(SavepointFixtureGenerator.FIXTURE, dir.resolve("savepoint"));
-        Path raw = Files.createDirectories(dir.resolve("raw"));
-        for (String stamp : DONE_BEFORE_UPGRADE) {
-            Files.write(raw.resolve("renamed-" + stamp + ".jpg"), image(stamp));
-        }
+        Path raw = writeDoneImages(dir.resolve("raw"), "renamed-");
         byte[] fresh = image("kangaroo");
         Files.write(raw.resolve("kangaroo.jpg"), fresh);
 

@@ -7,7 +7,6 @@ import io.cutflow.job.support.JobRunner;
 import io.cutflow.job.support.PostgresServer;
 import io.cutflow.job.support.TableSnapshot;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
@@ -24,18 +23,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 class StateBootstrapTest {
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    static final MiniClusterExtension FLINK = JobRunner.miniCluster();
 
     @TempDir
     Path dir;
 
     @Test
     void jobStartedFromTheBootstrappedStateInfersNothingTheDatabaseHolds() throws Exception {
-        Path raw = Files.createDirectories(dir.resolve("raw"));
-        for (String stamp : SavepointUpgradeTest.DONE_BEFORE_UPGRADE) {
-            Files.write(raw.resolve(stamp + ".jpg"), SavepointUpgradeTest.image(stamp));
-        }
+        Path raw = SavepointUpgradeTest.writeDoneImages(dir.resolve("raw"), "");
         String jdbcUrl = PostgresServer.newDatabase("bootstrap");
         Configuration config = JobRunner.config(raw, dir.resolve("processed"), jdbcUrl, true);
         JobRunner.start(config, 2, "cutflow-first-deployment").getJobExecutionResult().get(3, TimeUnit.MINUTES);
