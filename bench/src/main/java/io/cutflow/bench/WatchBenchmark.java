@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * Bucket watching at scale: N objects in a folder (1000 prefixes), watched by Cutflow's BucketWatchSource and,
  * side by side on the same folder, by Flink's FileSource in continuous mode. For each: time to discover all,
  * the checkpoint size once everything is discovered, and the delay from a new object's upload to its pick-up.
+ * Modification times are spread over 1000 hours, as in a bucket that grew over time.
  *
  * <p>{@code bench/run WatchBenchmark [objects=1000000] [scan-interval-ms=10000]}
  */
@@ -106,14 +107,16 @@ public final class WatchBenchmark {
     }
 
     private static void create(java.nio.file.Path root, int objects) throws IOException {
-        FileTime old = FileTime.from(Instant.now().minus(Duration.ofHours(1)));
+        // a bucket that grew over time: modification times spread over the past 1000 hours
+        Instant first = Instant.now().minus(Duration.ofHours(1000));
+        long stepMs = Duration.ofHours(999).toMillis() / Math.max(1, objects);
         for (int i = 0; i < objects; i++) {
             java.nio.file.Path prefix = root.resolve(String.format("p%04d", i % 1000));
             if (i < 1000) {
                 Files.createDirectories(prefix);
             }
             java.nio.file.Path file = Files.createFile(prefix.resolve(String.format("product-%08d.jpg", i)));
-            Files.setLastModifiedTime(file, old);
+            Files.setLastModifiedTime(file, FileTime.from(first.plusMillis(i * stepMs)));
         }
     }
 

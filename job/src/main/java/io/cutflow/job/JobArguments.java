@@ -4,6 +4,7 @@ import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Command-line flags of {@code bin/cutflow run} and {@code flink run}: the documented flags map onto typed
@@ -19,7 +20,15 @@ public final class JobArguments {
             "--model", CutflowOptions.MODEL_PATH,
             "--savepoint", CutflowOptions.BOOTSTRAP_SAVEPOINT);
 
+    /** Credential-like keys, as the Helm chart checks them; a key naming a file or a provider class is not one. */
+    private static final Pattern SECRET_KEY = Pattern.compile("(?i)(password|passwd|secret|access[-_.]?key|[-_.]token$)");
+    private static final Pattern NOT_SECRET = Pattern.compile("(?i)[-_.](file|provider|enabled)$");
+
     private JobArguments() {}
+
+    static boolean isSecretKey(String key) {
+        return SECRET_KEY.matcher(key).find() && !NOT_SECRET.matcher(key).find();
+    }
 
     public static Configuration parse(String[] args) {
         Configuration config = new Configuration();
@@ -34,7 +43,7 @@ public final class JobArguments {
                 config.set(VALUE_FLAGS.get(arg), args[++i]);
             } else if (arg.startsWith("-D") && arg.contains("=")) {
                 String key = arg.substring(2, arg.indexOf('='));
-                if (key.contains("password") || key.contains("secret")) {
+                if (isSecretKey(key)) {
                     throw new IllegalArgumentException(key + " must not be given on the command line: use the"
                             + " environment or a file (see README, Secrets)");
                 }

@@ -42,17 +42,18 @@ class BucketWatchSourceTest {
             throws Exception {
         EMITTED.clear();
         Path raw = Files.createDirectories(dir.resolve("raw"));
-        for (int i = 0; i < 50; i++) {
+        for (int i = 0; i < 50; i++) { // a backfill larger than the slice of 7, some sharing a modification time
             Path prefix = Files.createDirectories(raw.resolve("p" + (i % 5)));
             Path file = Files.writeString(prefix.resolve("old-" + i + ".jpg"), "x" + i);
-            Files.setLastModifiedTime(file, FileTime.from(Instant.now().minus(Duration.ofHours(2))));
+            Files.setLastModifiedTime(file, FileTime.from(Instant.now().minus(Duration.ofHours(2)).plusSeconds(i / 3 * 10)));
         }
         Files.writeString(raw.resolve(".hidden.jpg"), "never");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.enableCheckpointing(200);
         env.setParallelism(2);
         env.fromSource(BucketWatchSource.builder(raw.toString()).scanInterval(Duration.ofMillis(300))
-                        .tolerance(Duration.ofMinutes(1)).listingThreads(3).build(), WatermarkStrategy.noWatermarks(), "watch")
+                        .tolerance(Duration.ofMinutes(1)).listingThreads(3).maxPending(7).build(),
+                        WatermarkStrategy.noWatermarks(), "watch")
                 .uid("watch")
                 .addSink(new SinkFunction<DiscoveredObject>() {
                     @Override

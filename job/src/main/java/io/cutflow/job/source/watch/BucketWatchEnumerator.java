@@ -20,36 +20,42 @@ import java.util.Set;
  * each scan keeps objects modified at or after (watermark - tolerance) that are not already in the window's
  * record; the record is pruned as the watermark moves, so the checkpointed state stays as small as the window.
  * An object that lands later than the tolerance behind the newest one is not picked up (size the tolerance for
- * the slowest upload); an object seen twice is harmless (MD5 dedup downstream).
+ * the slowest upload); an object seen twice is harmless (MD5 dedup downstream). A backfill is taken in slices
+ * of at most maxPending objects (oldest first), so neither memory nor checkpoints hold the whole bucket.
  */
 final class BucketWatchEnumerator implements SplitEnumerator<ObjectSplit, WatchState> {
 
     private static final Logger LOG = LoggerFactory.getLogger(BucketWatchEnumerator.class);
-    private static final int SPLITS_PER_REQUEST = 64;
+    private static final int SPLITS_PER_REQUEST = 256;
 
     private final SplitEnumeratorContext<ObjectSplit> context;
     private final BucketLister lister;
     private final boolean once;
     private final long scanIntervalMs;
     private final long toleranceMs;
+    private final int maxPending;
 
     private long watermarkMs;
     private final Map<String, Long> recent;
     private final ArrayDeque<ObjectSplit> pending;
     private final Set<Integer> waitingReaders = new LinkedHashSet<>();
     private boolean listedOnce;
+    private boolean backfilling;
+    private boolean rescanRunning;
 
     BucketWatchEnumerator(SplitEnumeratorContext<ObjectSplit> context, Path root, boolean once, long scanIntervalMs,
-            long toleranceMs, int listingThreads, WatchState restored) {
+            long toleranceMs, int listingThreads, int maxPending, WatchState restored) {
         this.context = context;
         this.lister = new BucketLister(root, listingThreads);
         this.once = once;
         this.scanIntervalMs = scanIntervalMs;
         this.toleranceMs = toleranceMs;
+        this.maxPending = maxPending;
         this.watermarkMs = restored == null ? Long.MIN_VALUE : restored.watermarkMs();
         this.recent = restored == null ? new HashMap<>() : new HashMap<>(restored.recent());
         this.pending = restored == null ? new ArrayDeque<>() : new ArrayDeque<>(restored.pending());
-        this.listedOnce = restored != null && restored.listedOnce();
+        // a restored enumerator lists again before it can tell a reader there is nothing more
+        this.listedOnce = false;
         context.metricGroup().gauge("watchWindowObjects", recent::size);
         context.metricGroup().gauge("pendingObjects", pending::size);
     }
@@ -57,9 +63,7 @@ final class BucketWatchEnumerator implements SplitEnumerator<ObjectSplit, WatchS
     @Override
     public void start() {
         if (once) {
-            if (!listedOnce) {
-                context.callAsync(() -> lister.listModifiedSince(Long.MIN_VALUE), this::onListing);
-            }
+            context.callAsync(this::scan, this::onListing);
         } else {
             context.callAsync(this::scan, this::onListing, 0, scanIntervalMs);
         }
@@ -76,15 +80,22 @@ final class BucketWatchEnumerator implements SplitEnumerator<ObjectSplit, WatchS
             LOG.warn("Listing the raw location failed; retrying at the next scan", error);
             return;
         }
+        // Oldest first, and at most maxPending waiting: a backfill of a large bucket is taken in slices, and the
+        // watermark advances only as far as what was taken, so the rest is listed again by the next scan.
+        listed.sort(java.util.Comparator.comparingLong(ObjectSplit::modifiedAtMs));
         long newest = watermarkMs;
         int fresh = 0;
         for (ObjectSplit object : listed) {
             Long seenAt = recent.get(object.url());
-            if (seenAt == null || seenAt != object.modifiedAtMs()) { // new, or overwritten since
-                recent.put(object.url(), object.modifiedAtMs());
-                pending.add(object);
-                fresh++;
+            if (seenAt != null && seenAt == object.modifiedAtMs()) {
+                continue;
             }
+            if (pending.size() >= maxPending && object.modifiedAtMs() > newest) {
+                break; // full: newer objects wait for the next scan
+            }
+            recent.put(object.url(), object.modifiedAtMs()); // new, or overwritten since
+            pending.add(object);
+            fresh++;
             newest = Math.max(newest, object.modifiedAtMs());
         }
         watermarkMs = newest;
@@ -93,10 +104,22 @@ final class BucketWatchEnumerator implements SplitEnumerator<ObjectSplit, WatchS
             recent.values().removeIf(mtime -> mtime < horizon);
         }
         listedOnce = true;
+        backfilling = pending.size() >= maxPending;
         if (fresh > 0) {
             LOG.info("Discovered {} new objects (watermark {}, window {} objects)", fresh, watermarkMs, recent.size());
         }
         assignWaiting();
+    }
+
+    /** During a backfill, lists again as soon as the slice is half handed out instead of a whole interval later. */
+    private void rescanIfDrained() {
+        if (backfilling && pending.size() < maxPending / 2 && !rescanRunning) {
+            rescanRunning = true;
+            context.callAsync(this::scan, (listed, error) -> {
+                rescanRunning = false;
+                onListing(listed, error);
+            });
+        }
     }
 
     @Override
@@ -116,7 +139,8 @@ final class BucketWatchEnumerator implements SplitEnumerator<ObjectSplit, WatchS
                     context.assignSplit(pending.poll(), reader);
                 }
                 waitingReaders.remove(reader);
-            } else if (once && listedOnce) {
+                rescanIfDrained();
+            } else if (once && listedOnce && !backfilling) {
                 context.signalNoMoreSplits(reader);
                 waitingReaders.remove(reader);
             }

@@ -26,13 +26,16 @@ public final class BucketWatchSource implements Source<DiscoveredObject, ObjectS
     private final Duration scanInterval;
     private final Duration tolerance;
     private final int listingThreads;
+    private final int maxPending;
 
-    private BucketWatchSource(String root, boolean once, Duration scanInterval, Duration tolerance, int listingThreads) {
+    private BucketWatchSource(String root, boolean once, Duration scanInterval, Duration tolerance, int listingThreads,
+            int maxPending) {
         this.root = root;
         this.once = once;
         this.scanInterval = scanInterval;
         this.tolerance = tolerance;
         this.listingThreads = listingThreads;
+        this.maxPending = maxPending;
     }
 
     public static Builder builder(String root) {
@@ -62,7 +65,7 @@ public final class BucketWatchSource implements Source<DiscoveredObject, ObjectS
 
     private BucketWatchEnumerator enumerator(SplitEnumeratorContext<ObjectSplit> context, WatchState state) {
         return new BucketWatchEnumerator(context, new Path(root), once, scanInterval.toMillis(), tolerance.toMillis(),
-                listingThreads, state);
+                listingThreads, maxPending, state);
     }
 
     @Override
@@ -87,6 +90,7 @@ public final class BucketWatchSource implements Source<DiscoveredObject, ObjectS
         private Duration scanInterval = Duration.ofSeconds(10);
         private Duration tolerance = Duration.ofMinutes(10);
         private int listingThreads = 4;
+        private int maxPending = 100_000;
 
         private Builder(String root) {
             this.root = root;
@@ -115,8 +119,14 @@ public final class BucketWatchSource implements Source<DiscoveredObject, ObjectS
             return this;
         }
 
+        /** Objects discovered but not yet handed to a reader, at most: the slice size of a backfill. */
+        public Builder maxPending(int maxPending) {
+            this.maxPending = maxPending;
+            return this;
+        }
+
         public BucketWatchSource build() {
-            return new BucketWatchSource(root, once, scanInterval, tolerance, listingThreads);
+            return new BucketWatchSource(root, once, scanInterval, tolerance, listingThreads, maxPending);
         }
     }
 }

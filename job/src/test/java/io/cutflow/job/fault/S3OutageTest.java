@@ -1,0 +1,98 @@
+package io.cutflow.job.fault;
+
+import io.cutflow.job.support.FaultRig;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The object store misbehaves mid-run. Reads and writes are retried (by the S3 client, then by the inference
+ * stage); a store that stays away longer fails the task over (StorageUnavailableException) and Flink replays from
+ * the last checkpoint until the store is back. No image is marked failed because of the store, and the run ends
+ * with the tables and objects of a failure-free run.
+ */
+class S3OutageTest {
+
+    private static final Duration OUTAGE = Duration.ofSeconds(30);
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(() -> new MiniClusterResourceConfiguration.Builder()
+            .setConfiguration(FaultRig.clusterConfig())
+            .setNumberTaskManagers(1)
+            .setNumberSlotsPerTaskManager(FaultRig.PARALLELISM)
+            .build());
+
+    private static FaultRig rig;
+
+    @BeforeAll
+    static void rig() throws Exception {
+        rig = FaultRig.shared();
+    }
+
+    @AfterEach
+    void storeBack() {
+        rig.slowDownProxy().slowDown(false);
+        rig.s3().restart();
+        rig.useDirectEndpoint();
+    }
+
+    @Test
+    void s3ServerStoppedForThirtySecondsAndRestartedMidRunLeavesTheSameTablesAndObjects() throws Exception {
+        FaultRig.Outcome expected = rig.baseline();
+        FaultRig.Run run = rig.newRun("s3-down", true);
+        JobClient client = run.start();
+
+        FaultRig.await("a first result", FaultRig.RUN_TIMEOUT, () -> run.successes() >= 1);
+        long before = run.successes();
+        rig.s3().stop();
+        long stoppedAt = System.nanoTime();
+        try {
+            Thread.sleep(OUTAGE.toMillis()); // the length of the outage, not a wait for a result
+            assertThat(rig.s3().isRunning()).isFalse();
+        } finally {
+            rig.s3().restart();
+        }
+        System.out.printf("S3OutageTest: S3 server down for %.1f s after %d/%d results%n",
+                (System.nanoTime() - stoppedAt) / 1e9, before, FaultRig.GOOD_IMAGES);
+        client.getJobExecutionResult().get(FaultRig.RUN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        FaultRig.Outcome disturbed = run.outcome();
+
+        assertThat(before).as("the outage starts mid-run").isLessThan(FaultRig.GOOD_IMAGES);
+        FaultRig.assertSameAsBaseline(expected, disturbed);
+    }
+
+    @Test
+    void s3AnsweringSlowDownForThirtySecondsMidRunLeavesTheSameTablesAndObjects() throws Exception {
+        FaultRig.Outcome expected = rig.baseline();
+        rig.useProxyEndpoint();
+        FaultRig.Run run = rig.newRun("s3-slowdown", true);
+        JobClient client = run.start();
+
+        FaultRig.await("a first result", FaultRig.RUN_TIMEOUT, () -> run.successes() >= 1);
+        long before = run.successes();
+        rig.slowDownProxy().slowDown(true);
+        try {
+            Thread.sleep(OUTAGE.toMillis()); // the length of the throttling period
+        } finally {
+            rig.slowDownProxy().slowDown(false);
+        }
+        long answered = rig.slowDownProxy().slowDownsAnswered();
+        System.out.printf("S3OutageTest: %d requests answered 503 SlowDown after %d/%d results%n", answered, before,
+                FaultRig.GOOD_IMAGES);
+        client.getJobExecutionResult().get(FaultRig.RUN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        FaultRig.Outcome disturbed = run.outcome();
+
+        assertThat(before).as("the throttling starts mid-run").isLessThan(FaultRig.GOOD_IMAGES);
+        assertThat(answered).as("requests throttled").isPositive();
+        FaultRig.assertSameAsBaseline(expected, disturbed);
+    }
+}

@@ -1,0 +1,72 @@
+package io.cutflow.job.support;
+
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.Metric;
+import org.apache.flink.metrics.MetricConfig;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.metrics.reporter.MetricReporter;
+import org.apache.flink.metrics.reporter.MetricReporterFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A metric reporter for tests that keeps, for every metric any component of the MiniCluster registers, what a real
+ * reporter would publish: its identifier, its scope variables and (for gauges) its current value. Configure it with
+ * {@code metrics.reporter.capture.factory.class: io.cutflow.job.support.CapturingMetricReporter$Factory}.
+ */
+public final class CapturingMetricReporter implements MetricReporter {
+
+    private static final Map<String, Metric> METRICS = new ConcurrentHashMap<>();
+    private static final Map<String, String> SEEN = new ConcurrentHashMap<>();
+
+    /** Flink's factory for this reporter. */
+    public static final class Factory implements MetricReporterFactory {
+        @Override
+        public MetricReporter createMetricReporter(Properties properties) {
+            return new CapturingMetricReporter();
+        }
+    }
+
+    @Override
+    public void open(MetricConfig config) {}
+
+    @Override
+    public void close() {}
+
+    @Override
+    public void notifyOfAddedMetric(Metric metric, String metricName, MetricGroup group) {
+        String identifier = group.getMetricIdentifier(metricName);
+        METRICS.put(identifier, metric);
+        SEEN.put(identifier, identifier + " " + group.getAllVariables());
+    }
+
+    @Override
+    public void notifyOfRemovedMetric(Metric metric, String metricName, MetricGroup group) {
+        String identifier = group.getMetricIdentifier(metricName);
+        SEEN.put(identifier, SEEN.getOrDefault(identifier, identifier) + " = " + value(metric));
+        METRICS.remove(identifier);
+    }
+
+    /** One line per metric ever registered: identifier, scope variables, last known gauge value. */
+    public static List<String> published() {
+        List<String> lines = new ArrayList<>();
+        for (Map.Entry<String, String> seen : SEEN.entrySet()) {
+            Metric live = METRICS.get(seen.getKey());
+            lines.add(live == null ? seen.getValue() : seen.getValue() + " = " + value(live));
+        }
+        lines.sort(null);
+        return lines;
+    }
+
+    private static String value(Metric metric) {
+        try {
+            return metric instanceof Gauge<?> gauge ? String.valueOf(gauge.getValue()) : metric.getClass().getSimpleName();
+        } catch (RuntimeException e) {
+            return "<" + e.getClass().getSimpleName() + ">";
+        }
+    }
+}

@@ -1,0 +1,345 @@
+package io.cutflow.job.support;
+
+import io.cutflow.inference.model.SharedModelRunners;
+import io.cutflow.inference.testing.TestImages;
+import io.cutflow.job.CutflowJob;
+import io.cutflow.job.CutflowOptions;
+import io.cutflow.job.launcher.FlinkFileSystems;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.fs.FileSystem;
+import org.apache.flink.core.fs.Path;
+import org.apache.flink.runtime.execution.ExecutionState;
+import org.apache.flink.runtime.executiongraph.AccessExecutionGraph;
+import org.apache.flink.runtime.executiongraph.AccessExecutionVertex;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import java.awt.image.BufferedImage;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The shared set-up of the fault-injection tests: one restartable S3 server (with a {@link SlowDownProxy} in front)
+ * holding one raw bucket, runs of the real job over it into fresh databases and processed buckets, and the
+ * failure-free baseline every disturbed run is compared with (computed once per JVM, on the first cluster that
+ * asks). Input: 8 objects, 7 distinct contents, 5 of them good images (one under two names), an empty object
+ * and a text file: 5 inferences per failure-free run.
+ */
+public final class FaultRig {
+
+    public static final String RAW = "s3://raw/incoming";
+    public static final int PARALLELISM = 2;
+    public static final int GOOD_IMAGES = 5;
+    public static final int OBJECTS = 8;
+    /** A generous bound for one run on a busy 2-core machine. */
+    public static final Duration RUN_TIMEOUT = Duration.ofMinutes(10);
+
+    private static FaultRig shared;
+
+    private final RestartableS3Proxy s3;
+    private final SlowDownProxy proxy;
+    private final Map<String, byte[]> objects = new LinkedHashMap<>();
+    private final AtomicInteger runs = new AtomicInteger();
+    private Outcome baseline;
+
+    /** What a run left behind: its tables (timing-free columns) and the keys under its processed base. */
+    public record Outcome(String name, String jdbcUrl, String processed, long inferences, TableSnapshot snapshot,
+            List<String> objects) {}
+
+    private FaultRig() {
+        s3 = RestartableS3Proxy.start();
+        proxy = SlowDownProxy.start("127.0.0.1", s3.port());
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            proxy.close();
+            s3.close();
+        }));
+    }
+
+    /** The JVM's rig; the S3 file system is (re)initialised to talk to the server directly. */
+    public static synchronized FaultRig shared() throws Exception {
+        if (shared == null) {
+            FaultRig rig = new FaultRig();
+            rig.useDirectEndpoint();
+            rig.upload();
+            shared = rig;
+        }
+        shared.s3.restart(); // a test that stopped it and failed must not break the next one
+        shared.proxy.slowDown(false);
+        shared.useDirectEndpoint();
+        return shared;
+    }
+
+    public RestartableS3Proxy s3() {
+        return s3;
+    }
+
+    public SlowDownProxy slowDownProxy() {
+        return proxy;
+    }
+
+    public Map<String, byte[]> objects() {
+        return Collections.unmodifiableMap(objects);
+    }
+
+    /** Restart strategy of the fault tests' MiniClusters: fixed delay, 1 s, enough attempts to outlast a fault. */
+    public static Configuration clusterConfig() {
+        Configuration config = new Configuration();
+        config.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        config.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 100);
+        config.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(1));
+        return config;
+    }
+
+    /** The S3 settings of the file systems the MiniCluster's tasks use (they share this JVM's FileSystem). */
+    public static Configuration s3Config(String endpoint) {
+        Configuration config = new Configuration();
+        config.setString("s3.endpoint", endpoint);
+        config.setString("s3.path.style.access", "true");
+        config.setString("s3.access-key", S3ProxyServer.ACCESS_KEY);
+        config.setString("s3.secret-key", S3ProxyServer.SECRET_KEY);
+        config.setString("s3.endpoint.region", "us-east-1");
+        return config;
+    }
+
+    public static void useEndpoint(String endpoint) {
+        FlinkFileSystems.initialize(s3Config(endpoint), java.nio.file.Path.of(System.getProperty("cutflow.plugins.dir")));
+    }
+
+    public void useDirectEndpoint() {
+        useEndpoint(s3.endpoint());
+    }
+
+    /** Every S3 request of the job and the test goes through the proxy (which may answer 503 SlowDown). */
+    public void useProxyEndpoint() {
+        useEndpoint(proxy.endpoint());
+    }
+
+    private void upload() throws Exception {
+        s3.createBucket("raw");
+        String[] stamps = {"koala", "kangaroo", "bee", "apple_red", "wombat"};
+        for (int i = 0; i < stamps.length; i++) {
+            BufferedImage image = TestImages.composite(stamps[i], 400 + 16 * i, 300, 100 + i).image();
+            objects.put(stamps[i] + (i == 1 ? ".png" : ".jpg"), i == 1 ? TestImages.png(image) : TestImages.jpeg(image, 0.9f));
+        }
+        objects.put("again/koala copy.jpg", objects.get("koala.jpg"));
+        objects.put("empty.jpg", new byte[0]);
+        objects.put("notes.jpg", "not an image, whatever the name says\n".getBytes());
+        for (Map.Entry<String, byte[]> object : objects.entrySet()) {
+            ObjectListing.write(RAW + "/" + object.getKey(), object.getValue());
+        }
+    }
+
+    /** A new run: a fresh database and processed bucket, not started yet. */
+    public Run newRun(String name, boolean once) {
+        String unique = name + "-" + runs.incrementAndGet();
+        String jdbcUrl = PostgresServer.newDatabase(unique.replace('-', '_'));
+        String processed = s3.createBucket("processed-" + unique.replace('_', '-').toLowerCase()) + "/assets";
+        Configuration config = new Configuration();
+        config.set(CutflowOptions.RAW, RAW);
+        config.set(CutflowOptions.PROCESSED, processed);
+        config.set(CutflowOptions.JDBC_URL, jdbcUrl);
+        config.set(CutflowOptions.ONCE, once);
+        config.set(CutflowOptions.SCAN_INTERVAL, Duration.ofSeconds(1));
+        config.set(CutflowOptions.MODEL_PATH, TestImages.modelPath().toString());
+        config.set(CutflowOptions.INTRA_OP_THREADS, 1);
+        config.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofSeconds(1));
+        return new Run(unique, jdbcUrl, processed, config);
+    }
+
+    /** The failure-free run over the raw bucket, computed once and checked for the expected shape. */
+    public synchronized Outcome baseline() throws Exception {
+        if (baseline == null) {
+            Run run = newRun("baseline", true);
+            JobClient client = run.start();
+            client.getJobExecutionResult().get(RUN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            Outcome outcome = run.outcome();
+            assertThat(outcome.snapshot().rows("image_urls")).hasSize(OBJECTS);
+            assertThat(outcome.snapshot().rows("original_images")).hasSize(OBJECTS - 1);
+            assertThat(outcome.snapshot().rows("processing_jobs")).hasSize(OBJECTS - 1)
+                    .filteredOn(r -> r.contains(" | success | ")).hasSize(GOOD_IMAGES);
+            assertThat(outcome.snapshot().rows("result_assets")).hasSize(2 * GOOD_IMAGES);
+            assertThat(outcome.objects()).hasSize(2 * GOOD_IMAGES);
+            assertThat(outcome.inferences()).isEqualTo(GOOD_IMAGES);
+            assertRowsAndObjectsAgree(outcome);
+            baseline = outcome;
+        }
+        return baseline;
+    }
+
+    /** One run of the job: its configuration may be changed before {@link #start()}. */
+    public static final class Run {
+        private final String name;
+        private final String jdbcUrl;
+        private final String processed;
+        private final Configuration config;
+        private long inferencesBefore = -1;
+
+        Run(String name, String jdbcUrl, String processed, Configuration config) {
+            this.name = name;
+            this.jdbcUrl = jdbcUrl;
+            this.processed = processed;
+            this.config = config;
+        }
+
+        public String name() {
+            return name;
+        }
+
+        public String jdbcUrl() {
+            return jdbcUrl;
+        }
+
+        public String processed() {
+            return processed;
+        }
+
+        public Configuration config() {
+            return config;
+        }
+
+        public JobClient start() throws Exception {
+            return start(config);
+        }
+
+        /** Starts the job with the given configuration (e.g. {@link JobRunner#fromSavepoint}); counts inferences. */
+        public JobClient start(Configuration configuration) throws Exception {
+            if (inferencesBefore < 0) {
+                inferencesBefore = SharedModelRunners.totalRunCount();
+            }
+            CutflowJob.prepareDatabase(configuration);
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            env.configure(configuration);
+            env.setParallelism(PARALLELISM);
+            CutflowJob.build(env, configuration);
+            return env.executeAsync("cutflow-" + name);
+        }
+
+        public long successes() throws Exception {
+            return TableSnapshot.count(PostgresKiller.monitorUrl(jdbcUrl),
+                    "SELECT count(*) FROM processing_jobs WHERE status = 'success'");
+        }
+
+        public long count(String sql) throws Exception {
+            return TableSnapshot.count(PostgresKiller.monitorUrl(jdbcUrl), sql);
+        }
+
+        public Outcome outcome() throws Exception {
+            return new Outcome(name, jdbcUrl, processed, SharedModelRunners.totalRunCount() - inferencesBefore,
+                    TableSnapshot.of(jdbcUrl, processed), ObjectListing.keys(processed));
+        }
+    }
+
+    /**
+     * Ends a watching run (once = false, the job never finishes by itself): waits until its tables hold as many rows
+     * as the baseline's, then for two more completed checkpoints (every sink flushed, nothing left in flight),
+     * cancels it and returns what it left.
+     */
+    public static Outcome settle(Run run, Outcome expected, MiniCluster cluster, JobClient client) throws Exception {
+        JobID job = client.getJobID();
+        for (String table : expected.snapshot().tables().keySet()) {
+            long rows = expected.snapshot().rows(table).size();
+            await(rows + " rows in " + table + " of " + run.name(), RUN_TIMEOUT, () -> {
+                if (isTerminal(cluster, job)) {
+                    throw new AssertionError(run.name() + " ended early: " + cluster.getJobStatus(job).get());
+                }
+                return run.count("SELECT count(*) FROM " + table) >= rows;
+            });
+        }
+        long checkpoints = completedCheckpoints(cluster, job);
+        await("two more checkpoints of " + run.name(), RUN_TIMEOUT, () -> completedCheckpoints(cluster, job) >= checkpoints + 2);
+        client.cancel().get(1, TimeUnit.MINUTES);
+        await(run.name() + " cancelled", RUN_TIMEOUT, () -> isTerminal(cluster, job));
+        return run.outcome();
+    }
+
+    /** The disturbed run ended exactly as the failure-free one: same rows, same objects, rows and objects agree. */
+    public static void assertSameAsBaseline(Outcome expected, Outcome actual) throws Exception {
+        for (String table : expected.snapshot().tables().keySet()) {
+            assertThat(actual.snapshot().rows(table)).as(table + " of " + actual.name())
+                    .containsExactlyElementsOf(expected.snapshot().rows(table));
+        }
+        assertThat(actual.objects()).as("processed objects of " + actual.name()).isEqualTo(expected.objects());
+        assertRowsAndObjectsAgree(actual);
+        assertThat(actual.inferences()).as("every distinct good image inferred at least once").isGreaterThanOrEqualTo(GOOD_IMAGES);
+    }
+
+    /**
+     * No asset row without its object (of the recorded size) and no object under the processed base without its
+     * row; no half-written or temporary object; every success has its assets and no failure has any.
+     */
+    public static void assertRowsAndObjectsAgree(Outcome outcome) throws Exception {
+        Set<String> rowPaths = new HashSet<>();
+        try (Connection c = DriverManager.getConnection(outcome.jdbcUrl(), "postgres", "");
+                ResultSet rs = c.createStatement().executeQuery("SELECT storage_path, file_size_bytes FROM result_assets")) {
+            while (rs.next()) {
+                String path = rs.getString(1);
+                rowPaths.add(path);
+                assertThat(path).as("asset row inside the processed base").startsWith(outcome.processed() + "/");
+                Path object = new Path(path);
+                FileSystem fs = object.getFileSystem();
+                assertThat(fs.exists(object)).as("object of asset row " + path).isTrue();
+                assertThat(fs.getFileStatus(object).getLen()).as("size of " + path).isEqualTo(rs.getLong(2));
+            }
+        }
+        for (String key : outcome.objects()) {
+            assertThat(rowPaths).as("asset row of object " + key).contains(outcome.processed() + "/" + key);
+        }
+        assertThat(TableSnapshot.count(outcome.jdbcUrl(), "SELECT count(*) FROM processing_jobs j WHERE (j.status = 'success')"
+                + " <> EXISTS (SELECT 1 FROM result_assets a WHERE a.md5 = j.md5 AND a.template_id = j.template_id"
+                + " AND a.template_version = j.template_version)"))
+                .as("jobs whose assets contradict their status").isZero();
+    }
+
+    /** Waits for a condition; fails with the description after the timeout. */
+    public static void await(String what, Duration timeout, Callable<Boolean> condition) throws Exception {
+        Instant deadline = Instant.now().plus(timeout);
+        while (!condition.call()) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("not within " + timeout + ": " + what);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    public static long completedCheckpoints(MiniCluster cluster, JobID job) throws Exception {
+        return cluster.getExecutionGraph(job).get().getCheckpointStatsSnapshot().getCounts().getNumberOfCompletedCheckpoints();
+    }
+
+    /** The job is RUNNING and each of its tasks runs or has finished (not restarting, not deploying). */
+    public static boolean allTasksRunning(MiniCluster cluster, JobID job) throws Exception {
+        AccessExecutionGraph graph = cluster.getExecutionGraph(job).get();
+        if (graph.getState() != JobStatus.RUNNING) {
+            return false;
+        }
+        for (AccessExecutionVertex vertex : graph.getAllExecutionVertices()) {
+            ExecutionState state = vertex.getExecutionState();
+            if (state != ExecutionState.RUNNING && state != ExecutionState.FINISHED) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public static boolean isTerminal(MiniCluster cluster, JobID job) throws Exception {
+        return cluster.getJobStatus(job).get().isGloballyTerminalState();
+    }
+}
