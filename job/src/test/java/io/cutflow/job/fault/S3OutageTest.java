@@ -2,7 +2,9 @@ package io.cutflow.job.fault;
 
 import io.cutflow.job.support.FaultRig;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -15,10 +17,12 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The object store misbehaves mid-run. Reads and writes are retried (by the S3 client, then by the inference
- * stage); a store that stays away longer fails the task over (StorageUnavailableException) and Flink replays from
- * the last checkpoint until the store is back. No image is marked failed because of the store, and the run ends
- * with the tables and objects of a failure-free run.
+ * The object store misbehaves mid-run. Reads and writes are retried (by the S3 client, then by the hasher and the
+ * inference stage); a store that stays away longer than those retries fails the task over
+ * (StorageUnavailableException) and Flink replays from the last checkpoint until the store is back. With the S3
+ * client's defaults a 30 s outage is absorbed by its own retries; with a client that gives up at once the same
+ * outage takes the fail-over path. No image is marked failed because of the store, and every run ends with the
+ * tables and objects of a failure-free run.
  */
 class S3OutageTest {
 
@@ -67,6 +71,35 @@ class S3OutageTest {
         FaultRig.Outcome disturbed = run.outcome();
 
         assertThat(before).as("the outage starts mid-run").isLessThan(FaultRig.GOOD_IMAGES);
+        FaultRig.assertSameAsBaseline(expected, disturbed);
+    }
+
+    @Test
+    void s3DownLongerThanTheClientRetriesFailsOverAndReplaysAndLeavesTheSameTablesAndObjects(
+            @InjectMiniCluster MiniCluster cluster) throws Exception {
+        FaultRig.Outcome expected = rig.baseline();
+        rig.useImpatientDirectEndpoint();
+        FaultRig.Run run = rig.newRun("s3-failover", true);
+        JobClient client = run.start();
+
+        FaultRig.await("a first result", FaultRig.RUN_TIMEOUT, () -> run.successes() >= 1);
+        long before = run.successes();
+        rig.s3().stop();
+        try {
+            Thread.sleep(OUTAGE.toMillis()); // the length of the outage, not a wait for a result
+        } finally {
+            rig.s3().restart();
+        }
+        client.getJobExecutionResult().get(FaultRig.RUN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        int restarts = FaultRig.restarts(cluster, client.getJobID());
+        FaultRig.Outcome disturbed = run.outcome();
+        System.out.printf("S3OutageTest: impatient client, S3 down for %d s after %d/%d results: %d restarts%n",
+                OUTAGE.toSeconds(), before, FaultRig.GOOD_IMAGES, restarts);
+
+        assertThat(before).as("the outage starts mid-run").isLessThan(FaultRig.GOOD_IMAGES);
+        assertThat(restarts).as("storage errors outlasted the retries: the job failed over").isPositive();
+        assertThat(disturbed.snapshot().rows("processing_jobs")).as("no image marked failed for the store's outage")
+                .noneMatch(r -> r.contains("io_error"));
         FaultRig.assertSameAsBaseline(expected, disturbed);
     }
 

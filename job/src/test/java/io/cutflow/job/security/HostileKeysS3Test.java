@@ -211,7 +211,7 @@ class HostileKeysS3Test {
         }
 
         // every object the job wrote lies under the prefix, with an md5-derived key; nothing was written to raw
-        List<String> bucket = ObjectListing.keys(processedBucket);
+        List<String> bucket = ObjectListing.keys(processedBucket + "/");
         assertThat(bucket).isNotEmpty().allSatisfy(key -> {
             assertThat(key).startsWith("tenant-a/assets/");
             assertThat(key.substring("tenant-a/assets/".length())).matches(ASSET_KEY);

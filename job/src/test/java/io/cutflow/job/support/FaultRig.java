@@ -121,7 +121,25 @@ public final class FaultRig {
     }
 
     public static void useEndpoint(String endpoint) {
-        FlinkFileSystems.initialize(s3Config(endpoint), java.nio.file.Path.of(System.getProperty("cutflow.plugins.dir")));
+        useConfig(s3Config(endpoint));
+    }
+
+    private static void useConfig(Configuration config) {
+        FlinkFileSystems.initialize(config, java.nio.file.Path.of(System.getProperty("cutflow.plugins.dir")));
+    }
+
+    /**
+     * Talks to the server directly with an S3 client that gives up after one try (the defaults retry for about a
+     * minute and absorb a 30 s outage): storage errors then outlast the job's own retries and fail the task over.
+     */
+    public void useImpatientDirectEndpoint() {
+        Configuration config = s3Config(s3.endpoint());
+        config.setString("s3.attempts.maximum", "1");
+        config.setString("s3.retry.limit", "1");
+        config.setString("s3.retry.interval", "100ms");
+        config.setString("s3.retry.throttle.limit", "1");
+        config.setString("s3.connection.establish.timeout", "2000");
+        useConfig(config);
     }
 
     public void useDirectEndpoint() {
@@ -337,6 +355,15 @@ public final class FaultRig {
             }
         }
         return true;
+    }
+
+    /** How often the job was restarted (failed over) so far: the highest attempt number of its tasks. */
+    public static int restarts(MiniCluster cluster, JobID job) throws Exception {
+        int max = 0;
+        for (AccessExecutionVertex vertex : cluster.getExecutionGraph(job).get().getAllExecutionVertices()) {
+            max = Math.max(max, vertex.getCurrentExecutionAttempt().getAttemptNumber());
+        }
+        return max;
     }
 
     public static boolean isTerminal(MiniCluster cluster, JobID job) throws Exception {

@@ -84,8 +84,14 @@ final class BucketWatchEnumerator implements SplitEnumerator<ObjectSplit, WatchS
         // watermark advances only as far as what was taken, so the rest is listed again by the next scan.
         listed.sort(java.util.Comparator.comparingLong(ObjectSplit::modifiedAtMs));
         long newest = watermarkMs;
+        // a listing started before the last one was handled may return objects below today's horizon: they were
+        // taken then (or are later than the tolerance allows), and the window no longer remembers them
+        long horizon = watermarkMs == Long.MIN_VALUE ? Long.MIN_VALUE : watermarkMs - toleranceMs;
         int fresh = 0;
         for (ObjectSplit object : listed) {
+            if (object.modifiedAtMs() < horizon) {
+                continue;
+            }
             Long seenAt = recent.get(object.url());
             if (seenAt != null && seenAt == object.modifiedAtMs()) {
                 continue;
@@ -100,8 +106,8 @@ final class BucketWatchEnumerator implements SplitEnumerator<ObjectSplit, WatchS
         }
         watermarkMs = newest;
         if (watermarkMs != Long.MIN_VALUE) {
-            long horizon = watermarkMs - toleranceMs;
-            recent.values().removeIf(mtime -> mtime < horizon);
+            long newHorizon = watermarkMs - toleranceMs;
+            recent.values().removeIf(mtime -> mtime < newHorizon);
         }
         listedOnce = true;
         backfilling = pending.size() >= maxPending;
