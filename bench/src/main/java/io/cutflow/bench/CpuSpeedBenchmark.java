@@ -55,9 +55,10 @@ import java.util.regex.Pattern;
  * machine shifts both sides alike. A stage breakdown with simple timers (read, MD5, decode, pre-process, mask
  * resize, PNG encode, write) shows where the time outside the model goes.
  *
- * <p>{@code bench/run CpuSpeedBenchmark [images=12] [threads=cores] [settings=p1c1tT,p1c2tT,p1c2t1]}: a setting is
- * parallelism, {@code cutflow.inference.concurrency} and {@code cutflow.inference.intra-op-threads} (T: the threads
- * argument, also the bare loop's). Target: whole job / bare loop >= 0.90.
+ * <p>{@code bench/run CpuSpeedBenchmark [images=12] [threads=cores] [settings=p1c1tT,p1c2tT,p1c2t1] [rounds=1]}: a
+ * setting is parallelism, {@code cutflow.inference.concurrency} and {@code cutflow.inference.intra-op-threads} (T: the
+ * threads argument, also the bare loop's); with several rounds the median ratio is reported. Target: whole job / bare
+ * loop >= 0.90.
  */
 public final class CpuSpeedBenchmark {
 
@@ -87,11 +88,39 @@ public final class CpuSpeedBenchmark {
     private record JobRun(double imagesPerSecond, double submitToEndPerSecond, double startupSeconds, long succeeded,
             double inferenceMsPerImage, double stageMsPerImage, double cpuSecondsPerImage, double seconds) {}
 
+    /** One job run next to the reference bare loops before and after it. */
+    private record Outcome(JobRun job, Bare before, Bare after) {
+        double baseline() {
+            return (before.imagesPerSecond() + after.imagesPerSecond()) / 2;
+        }
+
+        double ratio() {
+            return job.imagesPerSecond() / baseline();
+        }
+
+        double bareCpu() {
+            return (before.cpuSecondsPerImage() + after.cpuSecondsPerImage()) / 2;
+        }
+
+        /** Share of the job's time (first object to end) the model was running, for one image at a time. */
+        double modelShare() {
+            return job.inferenceMsPerImage() * job.imagesPerSecond() / 1000;
+        }
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
     public static void main(String[] args) throws Exception {
         int cores = Runtime.getRuntime().availableProcessors();
         int count = args.length > 0 ? Integer.parseInt(args[0]) : 12;
         int threads = args.length > 1 ? Integer.parseInt(args[1]) : cores;
         String settingsArg = args.length > 2 ? args[2] : "p1c1tT,p1c2tT,p1c2t1";
+        int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 1;
         List<Setting> settings = new ArrayList<>();
         for (String s : settingsArg.split(",")) {
             Matcher m = SETTING.matcher(s.strip());
@@ -128,48 +157,66 @@ public final class CpuSpeedBenchmark {
         stageBreakdown(images, translator, outputPlane, work.resolve("breakdown"));
 
         try (EmbeddedDatabase pg = EmbeddedDatabase.start(Files.createTempDirectory("cutflow-speed-pg"), false)) {
-            List<String> summary = new ArrayList<>();
-            Bare before = bare("bare loop, intra-op " + threads, reference, inputs, 1);
+            String referenceLabel = "bare loop, intra-op " + threads;
+            Map<Setting, List<Outcome>> outcomes = new LinkedHashMap<>();
+            Bare before = bare(referenceLabel, reference, inputs, 1);
             Bare first = before;
             int run = 0;
-            for (Setting setting : settings) {
-                runner(model, profile, setting.threads()); // loaded and warmed outside the timed job, as in a long run
-                JobRun job = job(pg, "run" + (++run), setting, raw, work, model, images.size());
-                Bare after = bare("bare loop, intra-op " + threads, reference, inputs, 1);
-                double baseline = (before.imagesPerSecond() + after.imagesPerSecond()) / 2;
-                double ratio = job.imagesPerSecond() / baseline;
-                String line = String.format(Locale.ROOT, "%-8s (%s): whole job %.4f images/s, bare loop %.4f images/s"
-                        + " (mean of %.4f before, %.4f after) -> ratio %.2f %s", setting.label(), setting.describe(),
-                        job.imagesPerSecond(), baseline, before.imagesPerSecond(), after.imagesPerSecond(), ratio,
-                        ratio >= TARGET_RATIO ? "(target >= 0.90 MET)" : "(target >= 0.90 MISSED)");
-                System.out.println("  => " + line);
-                summary.add(line);
-                summary.add(String.format(Locale.ROOT, "%8s   job: %.1f s first object -> end, %.1f s startup before it,"
-                        + " inference %.0f ms/image (bare %.0f), inference stage total %.0f ms/image, %.2f CPU-s/image"
-                        + " (bare %.2f)", "", job.seconds(), job.startupSeconds(), job.inferenceMsPerImage(),
-                        baseline > 0 ? 1000 / baseline : 0, job.stageMsPerImage(), job.cpuSecondsPerImage(),
-                        (before.cpuSecondsPerImage() + after.cpuSecondsPerImage()) / 2));
-                before = after;
+            for (int round = 1; round <= rounds; round++) {
+                for (Setting setting : settings) {
+                    runner(model, profile, setting.threads()); // loaded and warmed outside the timed job, as in a long run
+                    JobRun job = job(pg, "run" + (++run), setting, raw, work, model, images.size());
+                    Bare after = bare(referenceLabel, reference, inputs, 1);
+                    Outcome outcome = new Outcome(job, before, after);
+                    System.out.printf(Locale.ROOT, "  => round %d, %s: whole job %.4f images/s / bare loop %.4f images/s"
+                            + " (mean of %.4f before, %.4f after) = ratio %.2f; CPU-s per image: bare %.2f, job %.2f%n",
+                            round, setting.label(), job.imagesPerSecond(), outcome.baseline(), before.imagesPerSecond(),
+                            after.imagesPerSecond(), outcome.ratio(), outcome.bareCpu(), job.cpuSecondsPerImage());
+                    outcomes.computeIfAbsent(setting, k -> new ArrayList<>()).add(outcome);
+                    before = after;
+                }
             }
-            // the ceiling of the other thread layouts, for reference
-            Map<String, Bare> others = new LinkedHashMap<>();
+            // the ceiling of the other thread layouts, each next to a reference loop
+            Map<String, Double> others = new LinkedHashMap<>();
             for (Setting setting : settings) {
-                if (setting.concurrency() * setting.parallelism() > 1 || setting.threads() != threads) {
-                    int callers = setting.concurrency() * setting.parallelism();
-                    String label = callers + " concurrent callers x intra-op " + setting.threads();
-                    if (!others.containsKey(label)) {
-                        others.put(label, bare("bare loop, " + label, runner(model, profile, setting.threads()), inputs, callers));
-                    }
+                int callers = setting.concurrency() * setting.parallelism();
+                String label = callers + " concurrent callers x intra-op " + setting.threads();
+                if ((callers > 1 || setting.threads() != threads) && !others.containsKey(label)) {
+                    Bare other = bare("bare loop, " + label, runner(model, profile, setting.threads()), inputs, callers);
+                    Bare after = bare(referenceLabel, reference, inputs, 1);
+                    others.put(label, other.imagesPerSecond() / ((before.imagesPerSecond() + after.imagesPerSecond()) / 2));
+                    before = after;
                 }
             }
 
-            System.out.printf("%n== Summary: cores=%d, %d images (%.1f MP), ONNX Runtime intra-op threads %d, load average"
-                    + " now %.2f ==%n", cores, images.size(), pixels / 1e6, threads, loadAverage());
-            System.out.printf("bare loop, intra-op %d: %.4f images/s at the start, %.4f at the end%n", threads,
+            System.out.printf("%n== Summary: cores=%d, %d images (%.1f MP), ONNX Runtime intra-op threads %d, %d round(s),"
+                    + " load average now %.2f ==%n", cores, images.size(), pixels / 1e6, threads, rounds, loadAverage());
+            System.out.printf("%s: %.4f images/s at the start, %.4f at the end%n", referenceLabel,
                     first.imagesPerSecond(), before.imagesPerSecond());
-            others.forEach((label, b) -> System.out.printf("bare loop, %s: %.4f images/s (%.2f x the intra-op %d loop)%n",
-                    label, b.imagesPerSecond(), b.imagesPerSecond() / first.imagesPerSecond(), threads));
-            summary.forEach(System.out::println);
+            others.forEach((label, ratio) -> System.out.printf("bare loop, %s: %.2f x the intra-op %d loop next to it%n",
+                    label, ratio, threads));
+            for (Map.Entry<Setting, List<Outcome>> e : outcomes.entrySet()) {
+                Setting setting = e.getKey();
+                List<Outcome> list = e.getValue();
+                double ratio = median(list.stream().mapToDouble(Outcome::ratio).toArray());
+                System.out.printf(Locale.ROOT, "%s (%s): whole job %.4f images/s, bare loop %.4f images/s -> ratio %.2f"
+                        + " (median of %s) %s%n", setting.label(), setting.describe(),
+                        median(list.stream().mapToDouble(o -> o.job().imagesPerSecond()).toArray()),
+                        median(list.stream().mapToDouble(Outcome::baseline).toArray()), ratio,
+                        list.stream().map(o -> String.format(Locale.ROOT, "%.2f", o.ratio())).toList(),
+                        ratio >= TARGET_RATIO ? "target >= 0.90 MET" : "target >= 0.90 MISSED");
+                Outcome m = list.get(list.size() / 2);
+                System.out.printf(Locale.ROOT, "    CPU-s per image: bare %.2f, job %.2f (bare/job %.2f)%s; inference %.0f ms"
+                        + " per image in the job (bare %.0f), %.0f ms in the inference stage; %.1f s startup before the"
+                        + " first object%n", median(list.stream().mapToDouble(Outcome::bareCpu).toArray()),
+                        median(list.stream().mapToDouble(o -> o.job().cpuSecondsPerImage()).toArray()),
+                        median(list.stream().mapToDouble(o -> o.bareCpu() / o.job().cpuSecondsPerImage()).toArray()),
+                        setting.concurrency() * setting.parallelism() == 1 ? String.format(Locale.ROOT,
+                                "; model busy %.0f %% of the job's time", 100 * median(list.stream()
+                                        .mapToDouble(Outcome::modelShare).toArray())) : "",
+                        m.job().inferenceMsPerImage(), 1000 / m.baseline(), m.job().stageMsPerImage(),
+                        m.job().startupSeconds());
+            }
         } finally {
             if (!Boolean.getBoolean("bench.keep")) {
                 QualityBenchmark.Scenes.deleteTree(work);
@@ -268,9 +315,10 @@ public final class CpuSpeedBenchmark {
         JobClient client = env.executeAsync("cutflow-speed-" + setting.label());
         client.getJobExecutionResult().get();
         long ended = System.currentTimeMillis();
-        long cpuAtEnd = processCpuNanos();
         sampler.interrupt();
         sampler.join();
+        sampler.sample(true); // the threads still alive at the end
+        long cpuAtEnd = processCpuNanos();
 
         DatabaseSettings db = DatabaseSettings.from(config);
         try (Connection c = db.connect(); Statement s = c.createStatement();
@@ -287,6 +335,9 @@ public final class CpuSpeedBenchmark {
             long lastFinished = rs.getTimestamp(4).getTime();
             double seconds = (ended - first) / 1000.0;
             double cpu = (cpuAtEnd - sampler.cpuNanosAt(first)) / 1e9; // this JVM's CPU from the first object on
+            StringBuilder groups = new StringBuilder();
+            sampler.groups(first, cpuAtEnd).forEach((group, seconds2) -> groups.append(String.format(Locale.ROOT,
+                    "%n      %6.2f CPU-s per image  %s", seconds2 / count, group)));
             JobRun job = new JobRun(count / seconds, count / ((ended - submitted) / 1000.0), (first - submitted) / 1000.0,
                     succeeded, rs.getDouble(5), rs.getDouble(6), cpu / count, seconds);
             System.out.printf("%-58s %7.2f s %8.4f images/s (first object -> end; submit -> end %.4f, startup %.1f s,"
@@ -295,6 +346,7 @@ public final class CpuSpeedBenchmark {
                     seconds, job.imagesPerSecond(), job.submitToEndPerSecond(), job.startupSeconds(),
                     (ended - lastFinished) / 1000.0, job.inferenceMsPerImage(), job.stageMsPerImage(),
                     job.cpuSecondsPerImage(), loadAverage());
+            System.out.println("    where this JVM's CPU went, first object -> end:" + groups);
             return job;
         }
     }
@@ -379,9 +431,16 @@ public final class CpuSpeedBenchmark {
                 total[2] - (ms[0][0] + ms[1][0] + ms[0][1] + ms[1][1]) / (n[0] + n[1]));
     }
 
-    /** This JVM's CPU time every 20 ms, to read it at the moment of the first object afterwards. */
+    /**
+     * This JVM's CPU time every 20 ms, and every Java thread's every 200 ms, to read them at the moment of the first
+     * object afterwards. ONNX Runtime's pool threads are native: they, GC and JIT are the process total less the
+     * Java threads.
+     */
     private static final class CpuSampler extends Thread {
         private final List<long[]> samples = new ArrayList<>();
+        private final List<Map<Long, long[]>> threadSamples = new ArrayList<>(); // tid -> {time, cpu}
+        private final Map<Long, String> names = new java.util.HashMap<>();
+        private final java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
 
         CpuSampler() {
             super("cpu-sampler");
@@ -390,29 +449,75 @@ public final class CpuSpeedBenchmark {
 
         @Override
         public void run() {
-            while (!isInterrupted()) {
-                long[] sample = {System.currentTimeMillis(), processCpuNanos()};
-                synchronized (samples) {
-                    samples.add(sample);
-                }
+            for (int i = 0; !isInterrupted(); i++) {
+                sample(i % 10 == 0);
                 try {
                     Thread.sleep(20);
                 } catch (InterruptedException e) {
-                    return;
+                    break;
                 }
             }
         }
 
-        long cpuNanosAt(long epochMillis) {
-            synchronized (samples) {
-                long[] best = samples.get(0);
-                for (long[] sample : samples) {
-                    if (sample[0] <= epochMillis) {
-                        best = sample;
+        synchronized void sample(boolean perThread) {
+            samples.add(new long[] {System.currentTimeMillis(), processCpuNanos()});
+            if (perThread) {
+                Map<Long, long[]> snapshot = new java.util.HashMap<>();
+                long now = System.currentTimeMillis();
+                for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+                    if (info == null) {
+                        continue;
+                    }
+                    long cpu = threads.getThreadCpuTime(info.getThreadId());
+                    if (cpu >= 0) {
+                        snapshot.put(info.getThreadId(), new long[] {now, cpu});
+                        names.put(info.getThreadId(), info.getThreadName());
                     }
                 }
-                return best[1];
+                threadSamples.add(snapshot);
             }
+        }
+
+        synchronized long cpuNanosAt(long epochMillis) {
+            long[] best = samples.get(0);
+            for (long[] sample : samples) {
+                if (sample[0] <= epochMillis) {
+                    best = sample;
+                }
+            }
+            return best[1];
+        }
+
+        /** CPU seconds per thread group between the first object and the end (threads that ended count too). */
+        synchronized Map<String, Double> groups(long fromMillis, long processNanos) {
+            Map<Long, Long> start = new java.util.HashMap<>();
+            Map<Long, Long> last = new java.util.HashMap<>();
+            for (Map<Long, long[]> snapshot : threadSamples) {
+                snapshot.forEach((tid, v) -> {
+                    if (v[0] <= fromMillis) {
+                        start.put(tid, v[1]);
+                    }
+                    last.put(tid, v[1]);
+                });
+            }
+            Map<String, Double> groups = new LinkedHashMap<>();
+            groups.put("inference executor (read, decode, pre/post-process, PNG, write; ORT caller share)", 0.0);
+            groups.put("Flink task threads (hash, dedup, async operator, sinks)", 0.0);
+            groups.put("other Java threads (Flink runtime, JDBC, this benchmark)", 0.0);
+            double java = 0;
+            for (Map.Entry<Long, Long> e : last.entrySet()) {
+                double cpu = (e.getValue() - start.getOrDefault(e.getKey(), 0L)) / 1e9;
+                String name = names.get(e.getKey());
+                String group = name.startsWith("cutflow-inference") ? "inference executor (read, decode, pre/post-process,"
+                        + " PNG, write; ORT caller share)" : name.matches(".*\\(\\d+/\\d+\\)#\\d+.*")
+                        ? "Flink task threads (hash, dedup, async operator, sinks)"
+                        : "other Java threads (Flink runtime, JDBC, this benchmark)";
+                groups.merge(group, cpu, Double::sum);
+                java += cpu;
+            }
+            groups.put("native and VM threads (ONNX Runtime pool, GC, JIT)",
+                    (processNanos - cpuNanosAt(fromMillis)) / 1e9 - java);
+            return groups;
         }
     }
 

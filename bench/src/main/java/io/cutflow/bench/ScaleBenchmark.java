@@ -183,7 +183,7 @@ public final class ScaleBenchmark {
         }
     }
 
-    private static final Pattern VARIABLE = Pattern.compile(":'([a-z_]+)'");
+    private static final Pattern VARIABLE = Pattern.compile(":'([a-z0-9_]+)'");
 
     /** Substitutes psql's :'name' variables with quoted literals, as psql -v does. */
     static String psql(String sql, Map<String, String> values) {

@@ -37,6 +37,8 @@ public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceReques
     private final long timeoutMs;
 
     private transient ThreadPoolExecutor executor;
+    /** Set by close(): the task is stopping, cancelling or failing over, and the executor's threads are interrupted. */
+    private transient volatile boolean closing;
     private transient BackgroundRemover remover;
     private transient Counter inferredMetric;
     private transient Counter failedMetric;
@@ -91,7 +93,14 @@ public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceReques
             try {
                 results = remover.process(request);
             } catch (StorageUnavailableException e) {
-                resultFuture.completeExceptionally(e); // fail over and replay from the last checkpoint
+                if (!closing) {
+                    resultFuture.completeExceptionally(e); // fail over and replay from the last checkpoint
+                }
+                return;
+            }
+            if (closing) {
+                // interrupted by close() (e.g. stop-with-savepoint): neither a result nor an outage; the request is
+                // in the operator's snapshot and is processed again after the restore
                 return;
             }
             latencyMs.update((System.nanoTime() - start) / 1_000_000);
@@ -110,6 +119,7 @@ public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceReques
 
     @Override
     public void close() throws Exception {
+        closing = true;
         if (executor != null) {
             executor.shutdownNow();
             executor.awaitTermination(30, TimeUnit.SECONDS);

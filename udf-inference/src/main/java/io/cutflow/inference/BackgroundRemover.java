@@ -47,10 +47,13 @@ public final class BackgroundRemover {
     /** @throws StorageUnavailableException when the object store stays unreachable over every attempt */
     public List<InferenceResult> process(InferenceRequest request) {
         long startedAt = System.currentTimeMillis();
+        // storage retries are the store's, not the image's: they are not recorded as attempts, so a row does not
+        // depend on when the store came back (a fail-over replay starts again at 1 anyway)
+        int storageRetries = 0;
         for (int attempt = 1; ; attempt++) {
             Attempt state = new Attempt();
             try {
-                return runOnce(request, state, startedAt, attempt);
+                return runOnce(request, state, startedAt, attempt - storageRetries);
             } catch (ImageRejectedException e) {
                 boolean retry = e.failureClass().isTransient() && attempt < settings.maxAttempts();
                 if (!retry && e.failureClass() == FailureClass.IO_ERROR) {
@@ -59,16 +62,20 @@ public final class BackgroundRemover {
                 if (!retry) {
                     String status = e.failureClass().isTransient() && settings.maxAttempts() > 1
                             ? InferenceResult.NEEDS_MANUAL_REVIEW : InferenceResult.FAILED;
-                    return failures(request, startedAt, status, e.failureClass(), e.getMessage(), attempt, state.decoded);
+                    return failures(request, startedAt, status, e.failureClass(), e.getMessage(), attempt - storageRetries,
+                            state.decoded);
+                }
+                if (e.failureClass() == FailureClass.IO_ERROR) {
+                    storageRetries++;
                 }
                 sleep(100L << attempt);
             } catch (OutOfMemoryError e) {
                 return failures(request, startedAt, InferenceResult.FAILED, FailureClass.TOO_LARGE,
-                        "out of memory while processing the image: " + e.getMessage(), attempt, state.decoded);
+                        "out of memory while processing the image: " + e.getMessage(), attempt - storageRetries, state.decoded);
             } catch (RuntimeException e) {
                 // a codec bug on a hostile file must not restart the job
                 return failures(request, startedAt, InferenceResult.FAILED, FailureClass.UNDECODABLE,
-                        e.getClass().getSimpleName() + ": " + e.getMessage(), attempt, state.decoded);
+                        e.getClass().getSimpleName() + ": " + e.getMessage(), attempt - storageRetries, state.decoded);
             }
         }
     }

@@ -39,10 +39,10 @@ final class BucketLister implements AutoCloseable {
         try {
             top = fs.listStatus(root);
         } catch (FileNotFoundException e) {
-            return List.of(); // the prefix does not exist yet
+            return new ArrayList<>(); // the prefix does not exist yet (mutable: the enumerator sorts the listing)
         }
         if (top == null) {
-            return List.of();
+            return new ArrayList<>();
         }
         List<ObjectSplit> found = new ArrayList<>();
         List<Future<List<ObjectSplit>>> subtrees = new ArrayList<>();
