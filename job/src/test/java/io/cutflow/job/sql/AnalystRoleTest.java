@@ -101,7 +101,7 @@ class AnalystRoleTest {
             "CREATE INDEX ON image_urls (md5)",
             "DROP TABLE image_urls",
             "DROP MATERIALIZED VIEW product_assets_view",
-            "DROP INDEX image_urls_url_prefix_idx",
+            "DROP INDEX original_images_source_url_prefix_idx",
             "ALTER TABLE processing_jobs ADD COLUMN note text",
             "ALTER TABLE result_assets RENAME TO assets",
             "ALTER MATERIALIZED VIEW product_assets_view RENAME TO v",
