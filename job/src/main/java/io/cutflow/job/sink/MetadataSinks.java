@@ -77,8 +77,8 @@ public final class MetadataSinks {
         return new CopyUpsertSink<>(db, UrlMapTargets.ORIGINAL_IMAGES, batchSize, interval, MAX_RETRIES);
     }
 
-    public static JdbcSink<InferenceResult> results(DatabaseSettings db, int batchSize, Duration interval) {
-        return sink(db, batchSize, interval, UPSERT_RESULT, MetadataSinks::bindResult);
+    public static CloseTolerantJdbcSink<InferenceResult> results(DatabaseSettings db, int batchSize, Duration interval) {
+        return new CloseTolerantJdbcSink<>(sink(db, batchSize, interval, UPSERT_RESULT, MetadataSinks::bindResult));
     }
 
     private static void bindResult(PreparedStatement ps, InferenceResult r) throws SQLException {
