@@ -25,6 +25,11 @@ public interface CopyTarget<T> extends Serializable {
         return later;
     }
 
-    /** INSERT .. SELECT .. FROM the staging table .. ON CONFLICT ..: must be idempotent. */
+    /**
+     * INSERT .. SELECT .. FROM the staging table ORDER BY the key .. ON CONFLICT ..: must be idempotent. Ordering by
+     * the target's unique key makes the index inserts walk each partition's btree in order (measured: 1M random
+     * urls merged into image_urls in 15.8 s sorted against 20.5 s unsorted, PostgreSQL 17). The writer also sends
+     * the batch in key order, so the sort finds its input sorted; without the ORDER BY that order alone was slower.
+     */
     String mergeSql(String stagingTable);
 }

@@ -32,7 +32,7 @@ public final class UrlMapTargets {
         @Override
         public String mergeSql(String staging) {
             return "INSERT INTO image_urls (url, md5, file_size_bytes) SELECT url, md5, file_size_bytes FROM " + staging
-                    + " ON CONFLICT (url) DO UPDATE SET md5 = EXCLUDED.md5, file_size_bytes = EXCLUDED.file_size_bytes"
+                    + " ORDER BY url COLLATE \"C\" ON CONFLICT (url) DO UPDATE SET md5 = EXCLUDED.md5, file_size_bytes = EXCLUDED.file_size_bytes"
                     + " WHERE (image_urls.md5, image_urls.file_size_bytes)"
                     + " IS DISTINCT FROM (EXCLUDED.md5, EXCLUDED.file_size_bytes)";
         }
@@ -69,7 +69,7 @@ public final class UrlMapTargets {
         @Override
         public String mergeSql(String staging) {
             return "INSERT INTO original_images (md5, source_url, file_size_bytes) SELECT md5, source_url, file_size_bytes"
-                    + " FROM " + staging + " ON CONFLICT (md5) DO UPDATE SET source_url = EXCLUDED.source_url"
+                    + " FROM " + staging + " ORDER BY md5 ON CONFLICT (md5) DO UPDATE SET source_url = EXCLUDED.source_url"
                     + " WHERE EXCLUDED.source_url COLLATE \"C\" < original_images.source_url COLLATE \"C\"";
         }
     };

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The Flyway migrations of sql/migrations on a real PostgreSQL: they apply, re-apply as a no-op, and document. */
 class MigrationsTest {
@@ -120,6 +121,33 @@ class MigrationsTest {
                     WHERE d.defaclnamespace = current_schema()::regnamespace"""))
                     .singleElement().asString().startsWith("r:").contains("cutflow_analyst=r/");
         }
+    }
+
+    @Test
+    void everyMd5ColumnTakesOnlyThirtyTwoLowercaseHexDigits() throws SQLException {
+        String url = migrated("md5_rule");
+        String good = "0123456789abcdef0123456789abcdef";
+        List<String> bad = List.of("0123456789ABCDEF0123456789ABCDEF", "0123456789abcdef", "0123456789abcdef0123456789abcde",
+                "0123456789abcdef0123456789abcdeg", "0123456789abcdef 123456789abcdef", "0123456789abcdef  23456789abcdef", "");
+        execute(url, "INSERT INTO original_images (md5, source_url, file_size_bytes) VALUES ('" + good + "', 'u', 1)");
+        execute(url, "INSERT INTO image_urls (url, md5, file_size_bytes) VALUES ('u', '" + good + "', 1)");
+        execute(url, "INSERT INTO processing_jobs (md5, template_id, template_version, model_version, status)"
+                + " VALUES ('" + good + "', 'default', 1, 'm', 'pending')");
+        for (String md5 : bad) {
+            for (String insert : List.of(
+                    "INSERT INTO original_images (md5, source_url, file_size_bytes) VALUES ('%s', 'u', 1)",
+                    "INSERT INTO image_urls (url, md5, file_size_bytes) VALUES ('u2', '%s', 1)",
+                    "INSERT INTO processing_jobs (md5, template_id, template_version, model_version, status)"
+                            + " VALUES ('%s', 'default', 1, 'm', 'pending')",
+                    "INSERT INTO result_assets (md5, template_id, template_version, asset_type, storage_path, width,"
+                            + " height, file_size_bytes) VALUES ('%s', 'default', 1, 'alpha_mask', 'p', 1, 1, 1)")) {
+                String sql = insert.formatted(md5);
+                // refused by the check (23514) or, for a non-hex digit, by decode() inside it (22023)
+                assertThatThrownBy(() -> execute(url, sql)).as(sql).isInstanceOf(SQLException.class)
+                        .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isIn("23514", "22023"));
+            }
+        }
+        assertThat(strings(url, "SELECT md5 FROM image_urls")).containsExactly(good);
     }
 
     /** Versioned migrations in sql/migrations (this test's V1 and V2, and whatever later versions exist). */
