@@ -5,6 +5,7 @@ import io.cutflow.inference.InferenceRequest;
 import io.cutflow.inference.InferenceResult;
 import io.cutflow.inference.InferenceSettings;
 import io.cutflow.inference.ParameterTemplate;
+import io.cutflow.inference.model.BatchPolicy;
 import io.cutflow.inference.model.ModelProfile;
 import io.cutflow.inference.model.ModelProfiles;
 import io.cutflow.job.db.DatabaseSettings;
@@ -136,7 +137,8 @@ public final class CutflowJob {
         return new InferenceSettings(model, profile, device, config.get(CutflowOptions.INTRA_OP_THREADS),
                 config.get(CutflowOptions.CONCURRENCY), processed, templates,
                 config.get(CutflowOptions.MAX_OBJECT_SIZE).getBytes(), config.get(CutflowOptions.MAX_PIXELS),
-                config.get(CutflowOptions.PNG_COMPRESSION), config.get(CutflowOptions.MAX_ATTEMPTS));
+                config.get(CutflowOptions.PNG_COMPRESSION), config.get(CutflowOptions.MAX_ATTEMPTS),
+                new BatchPolicy(config.get(CutflowOptions.BATCH_SIZE), config.get(CutflowOptions.BATCH_DELAY).toMillis()));
     }
 
     private static String require(Configuration config, String key, String value) {

@@ -80,6 +80,15 @@ public final class CutflowOptions {
     public static final ConfigOption<Integer> CONCURRENCY = key("cutflow.inference.concurrency").intType().defaultValue(1)
             .withDescription("Images processed at once per inference subtask (its executor size)");
 
+    public static final ConfigOption<Integer> BATCH_SIZE = key("cutflow.inference.batch-size").intType().defaultValue(1)
+            .withDescription("Most images per model run, for models whose profile has a dynamic batch dimension"
+                    + " (others run one by one). Images from every slot of a task manager meet in the same batches;"
+                    + " set the slots' concurrency so that at least this many images are in flight");
+
+    public static final ConfigOption<Duration> BATCH_DELAY = key("cutflow.inference.batch-delay").durationType()
+            .defaultValue(Duration.ofMillis(20))
+            .withDescription("Longest wait for a batch to fill after its first image arrives");
+
     public static final ConfigOption<Integer> CAPACITY = key("cutflow.inference.capacity").intType().defaultValue(8)
             .withDescription("Requests in flight per inference subtask; a full operator back-pressures the stream");
 

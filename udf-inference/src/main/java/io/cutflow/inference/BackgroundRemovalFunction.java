@@ -1,6 +1,7 @@
 package io.cutflow.inference;
 
 import io.cutflow.inference.model.ExecutionProvider;
+import io.cutflow.inference.model.MicroBatchingRunner;
 import io.cutflow.inference.model.ModelException;
 import io.cutflow.inference.model.ModelRunner;
 import io.cutflow.inference.model.SharedModelRunners;
@@ -57,7 +58,8 @@ public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceReques
         ExecutionProvider provider = cuda ? ExecutionProvider.cuda(gpuIndex(subtask)) : ExecutionProvider.cpu();
         ModelRunner runner;
         try {
-            runner = SharedModelRunners.acquire(Path.of(settings.modelPath()), settings.profile(), provider, settings.intraOpThreads());
+            runner = SharedModelRunners.acquire(Path.of(settings.modelPath()), settings.profile(), provider, settings.intraOpThreads(),
+                    settings.batching());
         } catch (ModelException e) {
             // a missing CUDA runtime is a set-up error: restarting cannot fix it, and falling back would hide it
             throw cuda ? new SuppressRestartsException(e) : e;
@@ -80,7 +82,12 @@ public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceReques
         imagesPerSecond = metrics.meter("imagesPerSecond", new MeterView(60));
         metrics.gauge("queueDepth", () -> executor.getQueue().size());
         metrics.gauge("inFlight", () -> executor.getActiveCount() + executor.getQueue().size());
-        metrics.gauge("batchSize", () -> 1); // ISNet exports have a fixed batch of 1
+        if (runner instanceof MicroBatchingRunner batcher) {
+            metrics.gauge("batchSize", batcher::lastBatchSize);
+            metrics.gauge("meanBatchSize", batcher::meanBatchSize);
+        } else {
+            metrics.gauge("batchSize", () -> 1); // a fixed batch dimension (ISNet exports) or batching off
+        }
         metrics.gauge("usesGpu", () -> cuda ? 1 : 0);
         metrics.addGroup("provider", runner.executionProvider()).gauge("active", () -> 1);
     }

@@ -1,5 +1,6 @@
 package io.cutflow.inference;
 
+import io.cutflow.inference.model.BatchPolicy;
 import io.cutflow.inference.model.ModelProfile;
 
 import java.io.Serializable;
@@ -14,6 +15,7 @@ import java.util.List;
  * @param concurrency images inferred at once per subtask (the function's own executor size)
  * @param templates every template runs on every image, from one inference
  * @param maxAttempts attempts for transient failures before needs_manual_review
+ * @param batching how many images one model run may take (models with a dynamic batch dimension only)
  */
 public record InferenceSettings(
         String modelPath,
@@ -26,8 +28,17 @@ public record InferenceSettings(
         long maxObjectBytes,
         long maxPixels,
         int pngCompressionLevel,
-        int maxAttempts)
+        int maxAttempts,
+        BatchPolicy batching)
         implements Serializable {
+
+    /** One image per model run. */
+    public InferenceSettings(String modelPath, ModelProfile profile, String device, int intraOpThreads, int concurrency,
+            String processedBase, List<ParameterTemplate> templates, long maxObjectBytes, long maxPixels,
+            int pngCompressionLevel, int maxAttempts) {
+        this(modelPath, profile, device, intraOpThreads, concurrency, processedBase, templates, maxObjectBytes,
+                maxPixels, pngCompressionLevel, maxAttempts, BatchPolicy.none());
+    }
 
     public InferenceSettings {
         templates = List.copyOf(templates);

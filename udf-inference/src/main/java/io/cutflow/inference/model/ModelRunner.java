@@ -1,5 +1,8 @@
 package io.cutflow.inference.model;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * Loads a model once and runs it; knows nothing of images or Flink (Beam's ModelHandler split).
  * Implementations are shared by all slots of a task manager and must be thread-safe.
@@ -12,6 +15,18 @@ public interface ModelRunner {
      */
     float[] run(float[] nchwInput) throws ModelException;
 
+    /**
+     * Runs several inputs and returns their output planes in the same order. Models with a dynamic batch dimension
+     * run them as one batch; the default runs them one by one.
+     */
+    default List<float[]> runBatch(List<float[]> nchwInputs) throws ModelException {
+        List<float[]> outputs = new ArrayList<>(nchwInputs.size());
+        for (float[] input : nchwInputs) {
+            outputs.add(run(input));
+        }
+        return outputs;
+    }
+
     ModelProfile profile();
 
     /** SHA-256 of the model file, recorded on every job row. */
@@ -20,6 +35,6 @@ public interface ModelRunner {
     /** The execution provider the session really runs on: {@code cpu} or {@code cuda:N}. */
     String executionProvider();
 
-    /** Number of {@link #run} calls so far (inferences actually executed). */
+    /** Images inferred so far (every image of a batch counts). */
     long runCount();
 }

@@ -12,7 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
@@ -60,15 +62,46 @@ public final class OnnxModelRunner implements ModelRunner, AutoCloseable {
 
     @Override
     public float[] run(float[] nchwInput) throws ModelException {
-        try (OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(nchwInput), inputShape);
+        return infer(FloatBuffer.wrap(nchwInput), 1).get(0);
+    }
+
+    /** One session run over all inputs when the batch dimension is dynamic; one run per input otherwise. */
+    @Override
+    public List<float[]> runBatch(List<float[]> nchwInputs) throws ModelException {
+        if (nchwInputs.size() == 1 || !profile.dynamicBatch()) {
+            return ModelRunner.super.runBatch(nchwInputs);
+        }
+        int planeSize = 3 * profile.inputWidth() * profile.inputHeight();
+        FloatBuffer batch = FloatBuffer.allocate(planeSize * nchwInputs.size());
+        for (float[] input : nchwInputs) {
+            if (input.length != planeSize) {
+                throw new ModelException("input of " + input.length + " floats, the model takes " + planeSize);
+            }
+            batch.put(input);
+        }
+        return infer(batch.flip(), nchwInputs.size());
+    }
+
+    private List<float[]> infer(FloatBuffer nchw, int batchSize) throws ModelException {
+        long[] shape = inputShape.clone();
+        shape[0] = batchSize;
+        try (OnnxTensor input = OnnxTensor.createTensor(env, nchw, shape);
                 // request only the mask: ISNet exports have 11 more outputs, up to 64x512x512 floats each
                 OrtSession.Result result = session.run(Map.of(profile.inputName(), input), Set.of(profile.outputName()))) {
-            runs.incrementAndGet();
-            OnnxTensor output = (OnnxTensor) result.get(0);
-            FloatBuffer buffer = output.getFloatBuffer();
-            float[] plane = new float[profile.inputWidth() * profile.inputHeight()];
-            buffer.get(plane);
-            return plane;
+            runs.addAndGet(batchSize);
+            FloatBuffer buffer = ((OnnxTensor) result.get(0)).getFloatBuffer();
+            int planeSize = profile.inputWidth() * profile.inputHeight();
+            if (buffer.remaining() != (long) planeSize * batchSize) {
+                throw new ModelException("output " + profile.outputName() + " has " + buffer.remaining()
+                        + " values, expected " + batchSize + " x " + planeSize + ": check the model profile");
+            }
+            List<float[]> planes = new ArrayList<>(batchSize);
+            for (int i = 0; i < batchSize; i++) {
+                float[] plane = new float[planeSize];
+                buffer.get(plane);
+                planes.add(plane);
+            }
+            return planes;
         } catch (OrtException e) {
             throw new ModelException("model run failed: " + e.getMessage(), e);
         }

@@ -55,6 +55,24 @@ public final class SharedModelRunners {
 
     private SharedModelRunners() {}
 
+    private record BatcherKey(Key session, BatchPolicy policy) {}
+
+    private static final Map<BatcherKey, MicroBatchingRunner> BATCHERS = new ConcurrentHashMap<>();
+
+    /**
+     * The shared session, behind a shared {@link MicroBatchingRunner} when the policy batches this profile: every
+     * slot's calls then meet in the same batches.
+     */
+    public static ModelRunner acquire(Path modelFile, ModelProfile profile, ExecutionProvider provider, int intraOpThreads,
+            BatchPolicy policy) throws ModelException {
+        ModelRunner session = acquire(modelFile, profile, provider, intraOpThreads);
+        if (!policy.batches(profile)) {
+            return session;
+        }
+        Key key = new Key(modelFile.toAbsolutePath().normalize(), profile.name(), provider, intraOpThreads);
+        return BATCHERS.computeIfAbsent(new BatcherKey(key, policy), k -> new MicroBatchingRunner(session, policy));
+    }
+
     public static ModelRunner acquire(Path modelFile, ModelProfile profile, ExecutionProvider provider, int intraOpThreads)
             throws ModelException {
         Key key = new Key(modelFile.toAbsolutePath().normalize(), profile.name(), provider, intraOpThreads);
