@@ -1,45 +1,29 @@
--- What happened to the images under a URL or a URL prefix: every matching name, its content (md5), every job that
--- ran on that content (status, failure class) and every asset produced. Reads the tables, so it is always current.
--- A name whose content has no job yet has NULL job columns; a failed job has NULL asset columns.
+-- Assets of the images under a URL or a URL prefix. Reads product_assets_view: finished jobs' assets as of its last
+-- refresh, one row per asset and per URL. Pending or failed images, and assets newer than the refresh, are in
+-- url_history.sql (live tables, slower: it plans against every partition).
 --
 -- Parameters:
---   :'url_prefix'  text     a full object URI or its beginning (s3://raw-images/shop-a/); taken literally
---   :max_urls      integer  at most this many names (the smallest, in URL order) are expanded
+--   :'url'    text  a full object URI, or its beginning when match = prefix; taken literally (% and _ are not wildcards)
+--   :'match'  text  'exact' or 'prefix' (anything other than 'prefix' means exact)
 --
 -- Example:
---   psql "$CUTFLOW_ANALYST_URL" -v url_prefix=s3://raw-images/catalog/P100001.png -v max_urls=100 \
---        -f sql/queries/assets_by_url.sql
+--   psql "$CUTFLOW_ANALYST_URL" -v url=s3://raw-images/catalog/P100121.png -v match=exact -f sql/queries/assets_by_url.sql
 --
--- Index: image_urls_pkey (url is COLLATE "C") (LIKE 'prefix%'), then the md5 primary keys of processing_jobs and result_assets.
--- The CTEs are MATERIALIZED so that Citus evaluates the url-distributed part and the md5-distributed part each on
--- its own and joins the two small results on the coordinator.
-WITH names AS MATERIALIZED (
-    SELECT u.url, u.md5
-    FROM image_urls u
-    WHERE u.url LIKE replace(replace(replace(:'url_prefix', '\', '\\'), '%', '\%'), '_', '\_') || '%'
-    ORDER BY u.url
-    LIMIT :max_urls
-), outcomes AS MATERIALIZED (
-    SELECT j.md5, j.template_id, j.template_version, j.status, j.error_class, j.finished_at,
-           a.asset_type, a.is_primary, a.storage_path, a.width, a.height, a.file_size_bytes
-    FROM processing_jobs j
-    LEFT JOIN result_assets a
-           ON a.md5 = j.md5 AND a.template_id = j.template_id AND a.template_version = j.template_version
-    WHERE j.md5 IN (SELECT md5 FROM names)
-)
-SELECT n.url,
-       n.md5,
-       o.template_id,
-       o.template_version,
-       o.status,
-       o.error_class,
-       o.finished_at,
-       o.asset_type,
-       o.is_primary,
-       o.storage_path,
-       o.width,
-       o.height,
-       o.file_size_bytes
-FROM names n
-LEFT JOIN outcomes o ON o.md5 = n.md5
-ORDER BY n.url, o.template_id, o.template_version, o.asset_type;
+-- Index: product_assets_view_key_idx, which starts with url (byte-order collation: equality and LIKE 'prefix%').
+SELECT v.url,
+       v.md5,
+       v.product_id,
+       v.template_id,
+       v.template_version,
+       v.status,
+       v.asset_type,
+       v.is_primary,
+       v.storage_path,
+       v.width,
+       v.height,
+       v.file_size_bytes,
+       v.finished_at
+FROM product_assets_view v
+WHERE v.url LIKE replace(replace(replace(:'url', '\', '\\'), '%', '\%'), '_', '\_')
+                 || CASE WHEN :'match' = 'prefix' THEN '%' ELSE '' END
+ORDER BY v.url, v.template_id, v.template_version, v.asset_type;

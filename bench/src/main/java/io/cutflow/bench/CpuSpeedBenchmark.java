@@ -51,8 +51,9 @@ import java.util.regex.Pattern;
  *       (min processing_jobs.started_at) to the end of the job, i.e. decode, infer, encode, write and sink.</li>
  * </ol>
  *
- * <p>Each job setting runs between two bare loops and is compared with their mean, so load from other work on the
- * machine shifts both sides alike. A stage breakdown with simple timers (read, MD5, decode, pre-process, mask
+ * <p>Each job setting runs between two bare loops of its own thread layout (callers = parallelism x concurrency, each
+ * with the setting's intra-op threads: the same thread count) and is compared with their mean, so load from other
+ * work on the machine shifts both sides alike. A stage breakdown with simple timers (read, MD5, decode, pre-process, mask
  * resize, PNG encode, write) shows where the time outside the model goes.
  *
  * <p>{@code bench/run CpuSpeedBenchmark [images=12] [threads=cores] [settings=p1c1tT,p1c2tT,p1c2t1] [rounds=1]}: a
@@ -157,44 +158,34 @@ public final class CpuSpeedBenchmark {
         stageBreakdown(images, translator, outputPlane, work.resolve("breakdown"));
 
         try (EmbeddedDatabase pg = EmbeddedDatabase.start(Files.createTempDirectory("cutflow-speed-pg"), false)) {
-            String referenceLabel = "bare loop, intra-op " + threads;
+            // each job run sits between two bare loops of its own thread layout (callers x intra-op threads)
             Map<Setting, List<Outcome>> outcomes = new LinkedHashMap<>();
-            Bare before = bare(referenceLabel, reference, inputs, 1);
-            Bare first = before;
+            Map<String, Bare> lastBare = new LinkedHashMap<>();
+            Bare first = null;
             int run = 0;
             for (int round = 1; round <= rounds; round++) {
                 for (Setting setting : settings) {
-                    runner(model, profile, setting.threads()); // loaded and warmed outside the timed job, as in a long run
+                    int callers = setting.concurrency() * setting.parallelism();
+                    String layout = "bare loop, " + callers + " caller(s) x intra-op " + setting.threads();
+                    ModelRunner bareRunner = runner(model, profile, setting.threads()); // loaded and warmed outside the timed job
+                    Bare before = lastBare.containsKey(layout) ? lastBare.get(layout) : bare(layout, bareRunner, inputs, callers);
+                    first = first == null ? before : first;
                     JobRun job = job(pg, "run" + (++run), setting, raw, work, model, images.size());
-                    Bare after = bare(referenceLabel, reference, inputs, 1);
+                    Bare after = bare(layout, bareRunner, inputs, callers);
+                    lastBare.put(layout, after);
                     Outcome outcome = new Outcome(job, before, after);
                     System.out.printf(Locale.ROOT, "  => round %d, %s: whole job %.4f images/s / bare loop %.4f images/s"
                             + " (mean of %.4f before, %.4f after) = ratio %.2f; CPU-s per image: bare %.2f, job %.2f%n",
                             round, setting.label(), job.imagesPerSecond(), outcome.baseline(), before.imagesPerSecond(),
                             after.imagesPerSecond(), outcome.ratio(), outcome.bareCpu(), job.cpuSecondsPerImage());
                     outcomes.computeIfAbsent(setting, k -> new ArrayList<>()).add(outcome);
-                    before = after;
                 }
             }
-            // the ceiling of the other thread layouts, each next to a reference loop
-            Map<String, Double> others = new LinkedHashMap<>();
-            for (Setting setting : settings) {
-                int callers = setting.concurrency() * setting.parallelism();
-                String label = callers + " concurrent callers x intra-op " + setting.threads();
-                if ((callers > 1 || setting.threads() != threads) && !others.containsKey(label)) {
-                    Bare other = bare("bare loop, " + label, runner(model, profile, setting.threads()), inputs, callers);
-                    Bare after = bare(referenceLabel, reference, inputs, 1);
-                    others.put(label, other.imagesPerSecond() / ((before.imagesPerSecond() + after.imagesPerSecond()) / 2));
-                    before = after;
-                }
-            }
-
             System.out.printf("%n== Summary: cores=%d, %d images (%.1f MP), ONNX Runtime intra-op threads %d, %d round(s),"
                     + " load average now %.2f ==%n", cores, images.size(), pixels / 1e6, threads, rounds, loadAverage());
-            System.out.printf("%s: %.4f images/s at the start, %.4f at the end%n", referenceLabel,
-                    first.imagesPerSecond(), before.imagesPerSecond());
-            others.forEach((label, ratio) -> System.out.printf("bare loop, %s: %.2f x the intra-op %d loop next to it%n",
-                    label, ratio, threads));
+            System.out.printf(Locale.ROOT, "first bare loop: %.4f images/s%n", first.imagesPerSecond());
+            lastBare.forEach((label, bare) -> System.out.printf(Locale.ROOT, "%s: %.4f images/s at the end%n", label,
+                    bare.imagesPerSecond()));
             for (Map.Entry<Setting, List<Outcome>> e : outcomes.entrySet()) {
                 Setting setting = e.getKey();
                 List<Outcome> list = e.getValue();

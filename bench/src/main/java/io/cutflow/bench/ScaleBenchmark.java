@@ -1,6 +1,7 @@
 package io.cutflow.bench;
 
 import io.cutflow.job.db.DatabaseSettings;
+import io.cutflow.job.db.QueryFile;
 import io.cutflow.job.db.SchemaMigrator;
 import io.cutflow.job.export.AssetExporter;
 import io.cutflow.job.launcher.EmbeddedDatabase;
@@ -18,8 +19,6 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Random;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The analyst side at scale: 10M url-map rows and 1M images with jobs and two assets each, in the real schema
@@ -54,19 +53,25 @@ public final class ScaleBenchmark {
             }
             try (Connection c = db.connect()) {
                 Random random = new Random(7);
-                String byUrl = Files.readString(queries.resolve("assets_by_url.sql"));
-                String byProduct = Files.readString(queries.resolve("assets_by_product_id.sql"));
-                String byMd5 = """
+                QueryFile byUrl = QueryFile.in(queries, "assets_by_url.sql");
+                QueryFile history = QueryFile.in(queries, "url_history.sql");
+                QueryFile byProduct = QueryFile.in(queries, "assets_by_product_id.sql");
+                QueryFile byMd5 = new QueryFile("assets by md5", """
                         SELECT j.status, j.finished_at, a.asset_type, a.storage_path, a.width, a.height
                         FROM processing_jobs j JOIN result_assets a USING (md5, template_id, template_version)
-                        WHERE j.md5 = :'md5'""";
+                        WHERE j.md5 = :'md5'""");
                 latency(c, "baseline: image_urls primary-key probe", repeats,
                         () -> "SELECT md5 FROM image_urls WHERE url = " + literal(url(1 + random.nextInt((int) urls))));
-                latency(c, "assets by md5 (jobs + assets)", repeats, () -> psql(byMd5, Map.of("md5", md5(1 + random.nextInt((int) images)))));
-                latency(c, "assets_by_url.sql (a full url as prefix)", repeats, () -> psql(byUrl,
-                        Map.of("url_prefix", url(1 + random.nextInt((int) Math.min(urls, images * 12 / 10))))));
-                latency(c, "assets_by_product_id.sql (prefix of 7 digits)", repeats, () -> psql(byProduct,
-                        Map.of("product_id", String.valueOf(1_000_000 + random.nextInt(9_000_000)).substring(0, 7), "match", "prefix")));
+                latency(c, "assets by md5 (jobs + assets)", repeats, () -> byMd5.bind(Map.of("md5", md5(1 + random.nextInt((int) images)))));
+                long named = Math.min(urls, images * 12 / 10);
+                latency(c, "assets_by_url.sql (exact url)", repeats, () -> byUrl.bind(
+                        Map.of("url", url(1 + random.nextInt((int) named)), "match", "exact")));
+                latency(c, "assets_by_url.sql (prefix: url without its last digit)", repeats, () -> byUrl.bind(
+                        Map.of("url", url(1 + random.nextInt((int) named)).replaceFirst("\\d\\.jpg$", ""), "match", "prefix")));
+                latency(c, "url_history.sql (live tables, a full url as prefix)", repeats, () -> history.bind(
+                        Map.of("url_prefix", url(1 + random.nextInt((int) named)), "max_urls", 100)));
+                latency(c, "assets_by_product_id.sql (prefix of 7 digits)", repeats, () -> byProduct.bind(
+                        Map.of("product_id", String.valueOf(1_000_001 + random.nextInt((int) named)).substring(0, 7), "match", "prefix")));
                 export(c, images);
             }
         }
@@ -181,23 +186,6 @@ public final class ScaleBenchmark {
             System.out.printf("footprint: %.1f bytes per url-map row (table + primary key) -> %.1f GB per 100M rows (seed: 10.2 GB)%n",
                     perRow, perRow * 1e8 / 1e9);
         }
-    }
-
-    private static final Pattern VARIABLE = Pattern.compile(":'([a-z0-9_]+)'");
-
-    /** Substitutes psql's :'name' variables with quoted literals, as psql -v does. */
-    static String psql(String sql, Map<String, String> values) {
-        Matcher m = VARIABLE.matcher(sql);
-        StringBuilder out = new StringBuilder();
-        while (m.find()) {
-            String value = values.get(m.group(1));
-            if (value == null) {
-                throw new IllegalArgumentException("no value for :'" + m.group(1) + "'");
-            }
-            m.appendReplacement(out, Matcher.quoteReplacement(literal(value)));
-        }
-        m.appendTail(out);
-        return out.toString().strip().replaceAll(";\\s*$", "");
     }
 
     static String literal(String value) {

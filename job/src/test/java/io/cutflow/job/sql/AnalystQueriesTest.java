@@ -1,6 +1,7 @@
 package io.cutflow.job.sql;
 
 import io.cutflow.job.db.DatabaseSettings;
+import io.cutflow.job.db.QueryFile;
 import io.cutflow.job.db.SchemaMigrator;
 import io.cutflow.job.sql.AnalystDataSet.Asset;
 import io.cutflow.job.sql.AnalystDataSet.Image;
@@ -69,6 +70,7 @@ class AnalystQueriesTest {
     private final Map<String, Check> checks = Map.of(
             "assets_by_product_id.sql", this::assetsByProductId,
             "assets_by_url.sql", this::assetsByUrl,
+            "url_history.sql", this::urlHistory,
             "time_range_export.sql", this::timeRangeExport,
             "failures_top10_by_reason.sql", this::failuresTop10ByReason,
             "daily_throughput.sql", this::dailyThroughput,
@@ -79,7 +81,8 @@ class AnalystQueriesTest {
     /** One typical call per query file, for the latency figures of docs/analysts.md. */
     private final Map<String, Map<String, Object>> examples = Map.of(
             "assets_by_product_id.sql", Map.of("product_id", "P100120", "match", "exact"),
-            "assets_by_url.sql", Map.of("url_prefix", "s3://raw-images/catalog/P100121.png", "max_urls", 100),
+            "assets_by_url.sql", Map.of("url", "s3://raw-images/catalog/P100121.png", "match", "exact"),
+            "url_history.sql", Map.of("url_prefix", "s3://raw-images/catalog/P100121.png", "max_urls", 100),
             "time_range_export.sql", Map.of("template_id", "default", "template_version", 1,
                     "from", "2026-11-02T00:00:00Z", "to", "2026-11-09T00:00:00Z", "after_finished_at", "-infinity",
                     "after_md5", "", "after_asset_type", "", "page_size", 1000),
@@ -165,6 +168,29 @@ class AnalystQueriesTest {
     }
 
     private void assetsByUrl() throws Exception {
+        List<String> columns = List.of("product_id", "url", "md5", "template_id", "template_version", "status",
+                "asset_type", "is_primary", "storage_path", "width", "height", "file_size_bytes", "finished_at");
+        List<List<Object>> view = expectedViewRows();
+        String withAssets = (String) view.get(0).get(1);
+        record Case(String url, String match) {}
+        for (Case c : List.of(new Case(withAssets, "exact"), new Case("s3://raw-images/catalog/P10012", "prefix"),
+                new Case("s3://raw-images/feed/img_1", "prefix"), new Case(urlOf(23), "exact"),
+                new Case("s3://raw-images/catalog/P10012", "exact"), new Case("s3://raw-images/%", "prefix"),
+                new Case("nothing", "prefix"))) {
+            Predicate<String> matches = c.match().equals("prefix") ? u -> u.startsWith(c.url()) : u -> u.equals(c.url());
+            List<String> expected = keys(view.stream().filter(r -> matches.test((String) r.get(1))));
+            List<Map<String, Object>> rows = run(reader, "assets_by_url.sql", Map.of("url", c.url(), "match", c.match()));
+            assertThat(sortedKeys(rows, columns)).as("%s", c).containsExactlyElementsOf(expected);
+        }
+        assertThat(keys(view.stream().filter(r -> r.get(1).equals(withAssets)))).isNotEmpty();
+        assertThat(keys(view.stream().filter(r -> ((String) r.get(1)).startsWith("s3://raw-images/catalog/P10012"))))
+                .hasSizeGreaterThan(5);
+        // the prefix is taken literally, '_' included
+        assertThat(run(reader, "assets_by_url.sql", Map.of("url", "s3://raw-images/feed/img_1", "match", "prefix")))
+                .isNotEmpty().allSatisfy(r -> assertThat((String) r.get("url")).startsWith("s3://raw-images/feed/img_1"));
+    }
+
+    private void urlHistory() throws Exception {
         List<String> columns = List.of("url", "md5", "template_id", "template_version", "status", "error_class",
                 "asset_type", "storage_path");
         Map<String, List<String>> byUrl = new HashMap<>();
@@ -192,11 +218,11 @@ class AnalystQueriesTest {
         List<String> expected = data.urls.stream().map(Url::url).filter(u -> u.startsWith(prefix))
                 .flatMap(u -> byUrl.get(u).stream()).sorted().toList();
         assertThat(expected).isNotEmpty();
-        assertThat(sortedKeys(run(reader, "assets_by_url.sql", Map.of("url_prefix", prefix, "max_urls", 1_000_000)),
+        assertThat(sortedKeys(run(reader, "url_history.sql", Map.of("url_prefix", prefix, "max_urls", 1_000_000)),
                 columns)).containsExactlyElementsOf(expected);
 
         // max_urls caps the names, each expanded completely
-        List<Map<String, Object>> capped = run(reader, "assets_by_url.sql",
+        List<Map<String, Object>> capped = run(reader, "url_history.sql",
                 Map.of("url_prefix", "s3://raw-images/catalog/", "max_urls", 7));
         Set<String> cappedUrls = capped.stream().map(r -> (String) r.get("url")).collect(Collectors.toSet());
         assertThat(cappedUrls).hasSize(7).allMatch(u -> u.startsWith("s3://raw-images/catalog/"));
@@ -207,10 +233,10 @@ class AnalystQueriesTest {
         String pending = urlOf(211);
         assertThat(data.jobsOf(data.urls.stream().filter(u -> u.url().equals(pending)).findFirst().orElseThrow().md5()))
                 .extracting(Job::status).containsExactly("pending");
-        assertThat(sortedKeys(run(reader, "assets_by_url.sql", Map.of("url_prefix", pending, "max_urls", 10)), columns))
+        assertThat(sortedKeys(run(reader, "url_history.sql", Map.of("url_prefix", pending, "max_urls", 10)), columns))
                 .containsExactlyElementsOf(byUrl.get(pending));
         String failed = urlOf(23);
-        List<Map<String, Object>> failedRows = run(reader, "assets_by_url.sql", Map.of("url_prefix", failed, "max_urls", 10));
+        List<Map<String, Object>> failedRows = run(reader, "url_history.sql", Map.of("url_prefix", failed, "max_urls", 10));
         assertThat(failedRows).singleElement().satisfies(r -> {
             assertThat(r.get("status")).isEqualTo("failed");
             assertThat(r.get("error_class")).isNotNull();

@@ -15,9 +15,11 @@ import java.awt.image.DataBufferByte;
 public final class MaskTranslator {
 
     private final ModelProfile profile;
+    private final float[][] normalised;
 
     public MaskTranslator(ModelProfile profile) {
         this.profile = profile;
+        this.normalised = normalisationTables(profile);
     }
 
     /** RGB stretched to the input size (bilinear), normalised per channel, planar NCHW with N = 1. */
@@ -27,15 +29,27 @@ public final class MaskTranslator {
         byte[] bgr = bgrPixels(image, w, h);
         int plane = w * h;
         float[] input = new float[3 * plane];
-        float[] mean = profile.mean();
-        float[] std = profile.std();
+        float[] red = normalised[0];
+        float[] green = normalised[1];
+        float[] blue = normalised[2];
         for (int i = 0; i < plane; i++) {
             int o = i * 3;
-            input[i] = ((bgr[o + 2] & 0xff) - mean[0]) / std[0];
-            input[plane + i] = ((bgr[o + 1] & 0xff) - mean[1]) / std[1];
-            input[2 * plane + i] = ((bgr[o] & 0xff) - mean[2]) / std[2];
+            input[i] = red[bgr[o + 2] & 0xff];
+            input[plane + i] = green[bgr[o + 1] & 0xff];
+            input[2 * plane + i] = blue[bgr[o] & 0xff];
         }
         return input;
+    }
+
+    /** (v - mean[c]) / std[c] for every byte value v of each channel: a lookup instead of 3M divisions per image. */
+    private static float[][] normalisationTables(ModelProfile profile) {
+        float[][] tables = new float[3][256];
+        for (int c = 0; c < 3; c++) {
+            for (int v = 0; v < 256; v++) {
+                tables[c][v] = (v - profile.mean()[c]) / profile.std()[c];
+            }
+        }
+        return tables;
     }
 
     /** The output plane, activated and clamped to [0,1], resized bilinearly to width x height, as 0..255 bytes. */

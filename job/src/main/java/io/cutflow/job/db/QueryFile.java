@@ -1,4 +1,4 @@
-package io.cutflow.job.sql;
+package io.cutflow.job.db;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,15 +17,16 @@ import java.util.stream.Stream;
  * literal) and {@code :name} (inserted as is), documented in the header comment. Substitution follows psql: never
  * inside string literals, quoted identifiers or comments, and {@code ::type} casts are left alone.
  */
-record QueryFile(String name, String text) {
+public record QueryFile(String name, String text) {
 
-    static final Path FOLDER = Path.of("..", "sql", "queries");
+    /** sql/queries as seen from a module's directory (where Maven runs tests). */
+    public static final Path FOLDER = Path.of("..", "sql", "queries");
 
     private static final Pattern HEADER_PARAMETER = Pattern.compile("^--\\s+:('?)([A-Za-z_][A-Za-z0-9_]*)\\1\\s");
     private static final Pattern RAW_VALUE = Pattern.compile("-?[0-9]+");
 
     /** Every .sql file of the folder, sorted by name: a new file is picked up without touching the tests. */
-    static List<QueryFile> all() {
+    public static List<QueryFile> all() {
         try (Stream<Path> files = Files.list(FOLDER)) {
             return files.filter(p -> p.getFileName().toString().endsWith(".sql")).sorted()
                     .map(QueryFile::read).toList();
@@ -34,8 +35,13 @@ record QueryFile(String name, String text) {
         }
     }
 
-    static QueryFile named(String name) {
+    public static QueryFile named(String name) {
         return read(FOLDER.resolve(name));
+    }
+
+    /** A query file of another folder (a checkout's sql/queries from a benchmark). */
+    public static QueryFile in(Path folder, String name) {
+        return read(folder.resolve(name));
     }
 
     private static QueryFile read(Path path) {
@@ -47,7 +53,7 @@ record QueryFile(String name, String text) {
     }
 
     /** The parameters the header documents (lines such as {@code --   :'product_id'  text  ...}). */
-    Set<String> documentedParameters() {
+    public Set<String> documentedParameters() {
         Set<String> names = new LinkedHashSet<>();
         for (String line : text.lines().toList()) {
             Matcher m = HEADER_PARAMETER.matcher(line);
@@ -59,7 +65,7 @@ record QueryFile(String name, String text) {
     }
 
     /** The variables the statement uses, outside comments and literals. */
-    Set<String> usedParameters() {
+    public Set<String> usedParameters() {
         Set<String> names = new LinkedHashSet<>();
         substitute(text, (name, quoted) -> {
             names.add(name);
@@ -69,7 +75,7 @@ record QueryFile(String name, String text) {
     }
 
     /** The statement with every variable replaced; fails on a variable without a value. */
-    String bind(Map<String, ?> values) {
+    public String bind(Map<String, ?> values) {
         return substitute(text, (name, quoted) -> {
             if (!values.containsKey(name)) {
                 throw new IllegalArgumentException(this.name + ": no value for :" + name);
@@ -86,7 +92,7 @@ record QueryFile(String name, String text) {
     }
 
     /** The number of statements (semicolons outside literals and comments). */
-    int statementCount() {
+    public int statementCount() {
         int[] count = {0};
         scan(text, new StringBuilder(), (name, quoted) -> "", () -> count[0]++);
         return count[0];

@@ -1,0 +1,46 @@
+-- What happened to the images under a URL or a URL prefix: every matching name, its content (md5), every job that
+-- ran on that content (status, failure class) and every asset produced. Reads the tables, so it is always current
+-- and shows pending and failed images too (for the finished assets alone, assets_by_url.sql is faster).
+-- A name whose content has no job yet has NULL job columns; a failed job has NULL asset columns.
+--
+-- Parameters:
+--   :'url_prefix'  text     a full object URI or its beginning (s3://raw-images/shop-a/); taken literally
+--   :max_urls      integer  at most this many names (the smallest, in URL order) are expanded
+--
+-- Example:
+--   psql "$CUTFLOW_ANALYST_URL" -v url_prefix=s3://raw-images/catalog/P100001.png -v max_urls=100 \
+--        -f sql/queries/url_history.sql
+--
+-- Index: image_urls_pkey (url is COLLATE "C") (LIKE 'prefix%'), then the md5 primary keys of processing_jobs and result_assets.
+-- The CTEs are MATERIALIZED so that Citus evaluates the url-distributed part and the md5-distributed part each on
+-- its own and joins the two small results on the coordinator.
+WITH names AS MATERIALIZED (
+    SELECT u.url, u.md5
+    FROM image_urls u
+    WHERE u.url LIKE replace(replace(replace(:'url_prefix', '\', '\\'), '%', '\%'), '_', '\_') || '%'
+    ORDER BY u.url
+    LIMIT :max_urls
+), outcomes AS MATERIALIZED (
+    SELECT j.md5, j.template_id, j.template_version, j.status, j.error_class, j.finished_at,
+           a.asset_type, a.is_primary, a.storage_path, a.width, a.height, a.file_size_bytes
+    FROM processing_jobs j
+    LEFT JOIN result_assets a
+           ON a.md5 = j.md5 AND a.template_id = j.template_id AND a.template_version = j.template_version
+    WHERE j.md5 IN (SELECT md5 FROM names)
+)
+SELECT n.url,
+       n.md5,
+       o.template_id,
+       o.template_version,
+       o.status,
+       o.error_class,
+       o.finished_at,
+       o.asset_type,
+       o.is_primary,
+       o.storage_path,
+       o.width,
+       o.height,
+       o.file_size_bytes
+FROM names n
+LEFT JOIN outcomes o ON o.md5 = n.md5
+ORDER BY n.url, o.template_id, o.template_version, o.asset_type;
