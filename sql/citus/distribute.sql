@@ -38,7 +38,8 @@
 --
 -- Query plans to expect on Citus (sql/queries/):
 --   assets_by_product_id   reads product_assets_view, a local table on the coordinator: plain PostgreSQL.
---   assets_by_url          image_urls prefix scan on every shard (hash distribution cannot prune a LIKE prefix),
+--   assets_by_url          reads product_assets_view, a local table on the coordinator: plain PostgreSQL.
+--   url_history            image_urls prefix scan on every shard (hash distribution cannot prune a LIKE prefix),
 --                          then md5 IN (intermediate result) on the colocated md5 tables, joined on the coordinator.
 --   time_range_export      colocated join pushed down to every shard; each returns its first page_size rows in
 --                          order and the coordinator merges them.
