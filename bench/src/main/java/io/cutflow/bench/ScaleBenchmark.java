@@ -38,7 +38,8 @@ public final class ScaleBenchmark {
         Path queries = Path.of(System.getProperty("cutflow.repo", ".")).resolve("sql/queries");
         System.out.printf("urls=%,d images=%,d repeats=%d cores=%d%n", urls, images, repeats,
                 Runtime.getRuntime().availableProcessors());
-        try (EmbeddedDatabase pg = EmbeddedDatabase.start(Files.createTempDirectory("cutflow-scale-pg"), true)) {
+        Path dataDir = Files.createTempDirectory("cutflow-scale-pg");
+        try (EmbeddedDatabase pg = EmbeddedDatabase.start(dataDir, true)) {
             DatabaseSettings db = new DatabaseSettings(pg.jdbcUrl("postgres"), "postgres", "");
             SchemaMigrator.migrate(db, 16);
             try (Connection c = db.connect(); Statement s = c.createStatement()) {
@@ -74,6 +75,8 @@ public final class ScaleBenchmark {
                         Map.of("product_id", String.valueOf(1_000_001 + random.nextInt((int) named)).substring(0, 6), "match", "prefix")));
                 export(c, images);
             }
+        } finally {
+            QualityBenchmark.Scenes.deleteTree(dataDir); // gigabytes of PostgreSQL data per run
         }
     }
 
