@@ -4,6 +4,8 @@ import io.cutflow.job.db.DatabaseSettings;
 import io.cutflow.job.db.SchemaMigrator;
 import io.cutflow.job.hashing.HashedObject;
 import io.cutflow.job.launcher.EmbeddedDatabase;
+import io.cutflow.job.sink.CopyRow;
+import io.cutflow.job.sink.CopyTarget;
 import io.cutflow.job.sink.CopyUpsertWriter;
 import io.cutflow.job.sink.UrlMapTargets;
 import org.postgresql.PGConnection;
@@ -57,10 +59,13 @@ public final class SinkBenchmark {
                     SinkBenchmark::rawCopy, batch);
             measure("warm-up (not counted): Cutflow sink, " + warmUp.size() + " rows", pg, "warmup_sink", warmUp,
                     SinkBenchmark::sinkWrite, batch);
+            drop(pg, "warmup_copy");
+            drop(pg, "warmup_sink");
             // raw COPY and the sink alternate, each round into fresh databases: the machine's drift hits both alike
             double[] copies = new double[rounds];
             double[] sinks = new double[rounds];
             double[] ratios = new double[rounds];
+            double[] probeFirst = new double[rounds];
             DatabaseSettings sinkDb = null;
             for (int r = 0; r < rounds; r++) {
                 copies[r] = measure("round " + (r + 1) + ": raw COPY into image_urls (ceiling)", pg, "copy" + r, data,
@@ -70,6 +75,20 @@ public final class SinkBenchmark {
                 sinks[r] = timed("round " + (r + 1) + ": Cutflow sink: COPY -> staging -> INSERT .. SELECT .. ON CONFLICT",
                         data.size(), () -> parallel(db, data, SinkBenchmark::sinkWrite, batch));
                 ratios[r] = sinks[r] / copies[r];
+                if (PROBE_FIRST_EXPERIMENT) {
+                    probeFirst[r] = measure("round " + (r + 1) + ": (experiment) probe-first merge, plain INSERT of new urls",
+                            pg, "probe" + r, data, SinkBenchmark::probeFirstWrite, batch) / copies[r];
+                    drop(pg, "probe" + r);
+                }
+                // every round starts from the same disk state: a growing data directory slowed later rounds
+                drop(pg, "copy" + r);
+                if (r < rounds - 1) {
+                    drop(pg, "sink" + r);
+                }
+            }
+            if (PROBE_FIRST_EXPERIMENT) {
+                System.out.printf("(experiment) probe-first merge / raw COPY: median %.2f of %s%n", median(probeFirst),
+                        java.util.Arrays.toString(java.util.Arrays.stream(probeFirst).map(x -> Math.round(x * 100) / 100.0).toArray()));
             }
             double seed = measure("seed: JDBC batches of 5000 INSERT .. ON CONFLICT DO NOTHING", pg, "seed", data,
                     SinkBenchmark::seedMethod, 5000);
@@ -147,6 +166,14 @@ public final class SinkBenchmark {
         return rate;
     }
 
+    private static void drop(EmbeddedDatabase pg, String name) throws Exception {
+        try (Connection c = new DatabaseSettings(pg.jdbcUrl("postgres"), "postgres", "").connect();
+                Statement s = c.createStatement()) {
+            s.execute("DROP DATABASE bench_" + name);
+            s.execute("CHECKPOINT");
+        }
+    }
+
     private static DatabaseSettings database(EmbeddedDatabase pg, String name) throws Exception {
         DatabaseSettings admin = new DatabaseSettings(pg.jdbcUrl("postgres"), "postgres", "");
         try (Connection c = admin.connect(); Statement s = c.createStatement()) {
@@ -159,6 +186,56 @@ public final class SinkBenchmark {
 
     private static void sinkWrite(DatabaseSettings db, List<HashedObject> data, int batch) throws Exception {
         try (CopyUpsertWriter<HashedObject> writer = new CopyUpsertWriter<>(db, UrlMapTargets.IMAGE_URLS, batch, 3)) {
+            for (HashedObject o : data) {
+                writer.add(o);
+            }
+            writer.flush();
+        }
+    }
+
+    /**
+     * -Dbench.probe-first=true: a candidate merge for the next step, measured next to the real sink, not used by the
+     * job. One index probe per staged row (LEFT JOIN), UPDATE of the urls whose content changed, plain INSERT (no
+     * speculative insertion) of the new ones. Under concurrent writers of the same new url it would need 23505
+     * retries, and its local-to-distributed join is unverified on Citus.
+     */
+    private static final boolean PROBE_FIRST_EXPERIMENT = Boolean.getBoolean("bench.probe-first");
+
+    private static final CopyTarget<HashedObject> PROBE_FIRST = new CopyTarget<>() {
+        @Override
+        public String name() {
+            return UrlMapTargets.IMAGE_URLS.name();
+        }
+
+        @Override
+        public String stagingColumns() {
+            return UrlMapTargets.IMAGE_URLS.stagingColumns();
+        }
+
+        @Override
+        public void encode(HashedObject record, CopyRow row) {
+            UrlMapTargets.IMAGE_URLS.encode(record, row);
+        }
+
+        @Override
+        public String key(HashedObject record) {
+            return UrlMapTargets.IMAGE_URLS.key(record);
+        }
+
+        @Override
+        public String mergeSql(String staging) {
+            return "WITH probe AS MATERIALIZED (SELECT s.url, s.md5, s.file_size_bytes, u.md5 AS cur_md5,"
+                    + " u.file_size_bytes AS cur_size, u.url IS NOT NULL AS present FROM " + staging + " s"
+                    + " LEFT JOIN image_urls u ON u.url = s.url),"
+                    + " changed AS (UPDATE image_urls u SET md5 = p.md5, file_size_bytes = p.file_size_bytes FROM probe p"
+                    + " WHERE p.present AND u.url = p.url AND (p.cur_md5, p.cur_size) IS DISTINCT FROM (p.md5, p.file_size_bytes))"
+                    + " INSERT INTO image_urls (url, md5, file_size_bytes) SELECT url, md5, file_size_bytes FROM probe"
+                    + " WHERE NOT present ORDER BY url COLLATE \"C\"";
+        }
+    };
+
+    private static void probeFirstWrite(DatabaseSettings db, List<HashedObject> data, int batch) throws Exception {
+        try (CopyUpsertWriter<HashedObject> writer = new CopyUpsertWriter<>(db, PROBE_FIRST, batch, 3)) {
             for (HashedObject o : data) {
                 writer.add(o);
             }
