@@ -5,18 +5,17 @@ import io.cutflow.inference.model.SharedModelRunners;
 import io.cutflow.inference.testing.PngBomb;
 import io.cutflow.inference.testing.TestImages;
 import io.cutflow.job.launcher.FlinkFileSystems;
+import io.cutflow.job.support.JobRunner;
 import io.cutflow.job.support.ObjectListing;
 import io.cutflow.job.support.PostgresServer;
-import io.cutflow.job.support.S3ProxyServer;
+import io.cutflow.job.support.RestartableS3Proxy;
 import io.cutflow.job.support.TableSnapshot;
 import org.apache.flink.api.common.JobID;
-import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterAll;
@@ -41,7 +40,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class EndToEndS3Test {
 
-    private static final S3ProxyServer S3 = S3ProxyServer.start();
+    private static final RestartableS3Proxy S3 = RestartableS3Proxy.start();
 
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension(() -> new MiniClusterResourceConfiguration.Builder()
@@ -59,12 +58,8 @@ class EndToEndS3Test {
     private record Run(String jdbcUrl, String processed, long inferences, TableSnapshot snapshot, List<String> objects) {}
 
     static Configuration clusterConfig() {
-        Configuration config = new Configuration();
-        config.setString("s3.endpoint", S3.endpoint());
-        config.setString("s3.path.style.access", "true");
-        config.setString("s3.access-key", S3ProxyServer.ACCESS_KEY);
-        config.setString("s3.secret-key", S3ProxyServer.SECRET_KEY);
-        config.setString("s3.endpoint.region", "us-east-1");
+        Configuration config = RestartableS3Proxy.clientConfig(S3.endpoint(), RestartableS3Proxy.ACCESS_KEY,
+                RestartableS3Proxy.SECRET_KEY);
         config.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
         config.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 20);
         config.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(500));
@@ -98,30 +93,12 @@ class EndToEndS3Test {
         S3.close();
     }
 
-    private static Configuration jobConfig(String jdbcUrl, String processed) {
-        Configuration config = new Configuration();
-        config.set(CutflowOptions.RAW, RAW);
-        config.set(CutflowOptions.PROCESSED, processed);
-        config.set(CutflowOptions.JDBC_URL, jdbcUrl);
-        config.set(CutflowOptions.ONCE, true);
-        config.set(CutflowOptions.MODEL_PATH, TestImages.modelPath().toString());
-        config.set(CutflowOptions.INTRA_OP_THREADS, 1);
-        config.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofSeconds(1));
-        return config;
-    }
-
     /** Runs the job over the raw bucket into a fresh database and processed bucket; killer may disturb it. */
     private static Run run(String name, Killer killer) throws Exception {
         String jdbcUrl = PostgresServer.newDatabase(name);
         String processed = S3.createBucket("processed-" + name.replace('_', '-')) + "/assets";
-        Configuration config = jobConfig(jdbcUrl, processed);
-        CutflowJob.prepareDatabase(config);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.configure(config);
-        env.setParallelism(2);
-        CutflowJob.build(env, config);
         long runsBefore = SharedModelRunners.totalRunCount();
-        JobClient client = env.executeAsync("cutflow-" + name);
+        JobClient client = JobRunner.start(JobRunner.config(RAW, processed, jdbcUrl, true), 2, "cutflow-" + name);
         if (killer != null) {
             killer.disturb(client.getJobID(), jdbcUrl);
         }

@@ -2,12 +2,11 @@ package io.cutflow.job;
 
 import io.cutflow.inference.testing.HostileCorpus;
 import io.cutflow.inference.testing.TestImages;
+import io.cutflow.job.support.JobRunner;
 import io.cutflow.job.support.PostgresServer;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
-import org.apache.flink.configuration.RestartStrategyOptions;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
@@ -34,12 +33,7 @@ class HostileInputTest {
     private static final long MAX_OBJECT_BYTES = 2 << 20;
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(() -> {
-        Configuration config = new Configuration();
-        config.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-        return new MiniClusterResourceConfiguration.Builder().setConfiguration(config)
-                .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build();
-    });
+    static final MiniClusterExtension FLINK = JobRunner.miniCluster(JobRunner.noRestarts(), 2);
 
     @TempDir
     Path dir;

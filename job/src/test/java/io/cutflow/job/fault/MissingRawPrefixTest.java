@@ -5,9 +5,7 @@ import io.cutflow.job.support.JobRunner;
 import io.cutflow.job.support.PostgresServer;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -28,12 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class MissingRawPrefixTest {
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(() -> {
-        Configuration config = new Configuration();
-        config.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-        return new MiniClusterResourceConfiguration.Builder().setConfiguration(config)
-                .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(1).build();
-    });
+    static final MiniClusterExtension FLINK = JobRunner.miniCluster(JobRunner.noRestarts(), 1);
 
     @TempDir
     Path dir;

@@ -3,7 +3,6 @@ package io.cutflow.job.fault;
 import io.cutflow.job.support.FaultRig;
 import io.cutflow.job.support.PostgresKiller;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,11 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class PostgresConnectionKillTest {
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(() -> new MiniClusterResourceConfiguration.Builder()
-            .setConfiguration(FaultRig.clusterConfig())
-            .setNumberTaskManagers(1)
-            .setNumberSlotsPerTaskManager(FaultRig.PARALLELISM)
-            .build());
+    static final MiniClusterExtension FLINK = FaultRig.miniCluster();
 
     private static FaultRig rig;
 

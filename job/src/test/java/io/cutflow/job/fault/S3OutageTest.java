@@ -3,7 +3,6 @@ package io.cutflow.job.fault;
 import io.cutflow.job.support.FaultRig;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterEach;
@@ -29,11 +28,7 @@ class S3OutageTest {
     private static final Duration OUTAGE = Duration.ofSeconds(30);
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(() -> new MiniClusterResourceConfiguration.Builder()
-            .setConfiguration(FaultRig.clusterConfig())
-            .setNumberTaskManagers(1)
-            .setNumberSlotsPerTaskManager(FaultRig.PARALLELISM)
-            .build());
+    static final MiniClusterExtension FLINK = FaultRig.miniCluster();
 
     private static FaultRig rig;
 

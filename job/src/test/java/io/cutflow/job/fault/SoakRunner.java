@@ -19,7 +19,6 @@ import org.apache.flink.runtime.checkpoint.CompletedCheckpointStats;
 import org.apache.flink.runtime.executiongraph.AccessExecutionGraph;
 import org.apache.flink.runtime.executiongraph.AccessExecutionVertex;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
@@ -65,12 +64,13 @@ class SoakRunner {
     private static final Duration SAMPLE_EVERY = Duration.ofSeconds(30);
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(() -> {
+    static final MiniClusterExtension FLINK = JobRunner.miniCluster(soakClusterConfig(), FaultRig.PARALLELISM);
+
+    private static Configuration soakClusterConfig() {
         Configuration config = FaultRig.clusterConfig();
         config.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 100_000);
-        return new MiniClusterResourceConfiguration.Builder().setConfiguration(config)
-                .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(FaultRig.PARALLELISM).build();
-    });
+        return config;
+    }
 
     @TempDir
     Path dir;

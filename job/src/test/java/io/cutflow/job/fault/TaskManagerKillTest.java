@@ -4,7 +4,6 @@ import io.cutflow.job.support.FaultRig;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,11 +29,7 @@ class TaskManagerKillTest {
     private static final int KILLS = 3;
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(() -> new MiniClusterResourceConfiguration.Builder()
-            .setConfiguration(FaultRig.clusterConfig())
-            .setNumberTaskManagers(1)
-            .setNumberSlotsPerTaskManager(FaultRig.PARALLELISM)
-            .build());
+    static final MiniClusterExtension FLINK = FaultRig.miniCluster();
 
     private static FaultRig rig;
 

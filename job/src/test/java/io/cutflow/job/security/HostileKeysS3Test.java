@@ -3,14 +3,11 @@ package io.cutflow.job.security;
 import io.cutflow.inference.Md5;
 import io.cutflow.inference.testing.TestImages;
 import io.cutflow.job.CutflowJob;
-import io.cutflow.job.CutflowOptions;
 import io.cutflow.job.support.FaultRig;
+import io.cutflow.job.support.JobRunner;
 import io.cutflow.job.support.ObjectListing;
 import io.cutflow.job.support.PostgresServer;
-import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,12 +45,7 @@ class HostileKeysS3Test {
             Pattern.compile("[0-9a-f]{2}/[0-9a-f]{32}/default-v1/(alpha_mask|transparent_png)\\.png");
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(() -> {
-        Configuration config = new Configuration();
-        config.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-        return new MiniClusterResourceConfiguration.Builder().setConfiguration(config)
-                .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build();
-    });
+    static final MiniClusterExtension FLINK = JobRunner.miniCluster(JobRunner.noRestarts(), 2);
 
     private static FaultRig rig;
 
@@ -124,14 +115,7 @@ class HostileKeysS3Test {
         String jdbcUrl = PostgresServer.newDatabase("hostile_keys");
         String processedBucket = rig.s3().createBucket("processed-hostile-keys");
         String processed = processedBucket + "/tenant-a/assets";
-        Configuration config = new Configuration();
-        config.set(CutflowOptions.RAW, RAW);
-        config.set(CutflowOptions.PROCESSED, processed);
-        config.set(CutflowOptions.JDBC_URL, jdbcUrl);
-        config.set(CutflowOptions.ONCE, true);
-        config.set(CutflowOptions.MODEL_PATH, TestImages.modelPath().toString());
-        config.set(CutflowOptions.INTRA_OP_THREADS, 1);
-        config.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofSeconds(1));
+        Configuration config = JobRunner.config(RAW, processed, jdbcUrl, true);
         CutflowJob.prepareDatabase(config);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.configure(config);

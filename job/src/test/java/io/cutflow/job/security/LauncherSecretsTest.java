@@ -6,7 +6,6 @@ import io.cutflow.job.support.ObjectListing;
 import io.cutflow.job.support.PostgresServer;
 import io.cutflow.job.support.RestartableS3Proxy;
 import io.cutflow.job.support.TableSnapshot;
-import org.apache.flink.configuration.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -92,7 +91,7 @@ class LauncherSecretsTest {
     void credentialsFromTheEnvironmentReachNeitherArgumentsNorOutputNorTheLog() throws Exception {
         try (RestartableS3Proxy s3 = RestartableS3Proxy.start(ACCESS_KEY, SECRET_KEY)) {
             // the test uploads through the S3 plugin with the same keys (in its own JVM; the launcher gets only env)
-            FlinkFileSystems.initialize(s3Config(s3), Path.of(System.getProperty("cutflow.plugins.dir")));
+            FlinkFileSystems.initialize(RestartableS3Proxy.clientConfig(s3.endpoint(), ACCESS_KEY, SECRET_KEY), Path.of(System.getProperty("cutflow.plugins.dir")));
             s3.createBucket("raw");
             s3.createBucket("processed");
             byte[] koala = TestImages.png(TestImages.composite("koala", 300, 240, 4).image());
@@ -120,15 +119,6 @@ class LauncherSecretsTest {
         }
     }
 
-    private static Configuration s3Config(RestartableS3Proxy s3) {
-        Configuration config = new Configuration();
-        config.setString("s3.endpoint", s3.endpoint());
-        config.setString("s3.path.style.access", "true");
-        config.setString("s3.access-key", ACCESS_KEY);
-        config.setString("s3.secret-key", SECRET_KEY);
-        config.setString("s3.endpoint.region", "us-east-1");
-        return config;
-    }
 
     @Test
     void secretsGivenAsArgumentsAreRefusedWithExitCodeTwoAndNotEchoed() throws Exception {

@@ -69,12 +69,7 @@ class SecretsNeverPublishedTest {
     @BeforeAll
     static void s3WithMarkerCredentials() {
         s3 = RestartableS3Proxy.start(ACCESS_KEY, SECRET_KEY);
-        Configuration fs = new Configuration();
-        fs.setString("s3.endpoint", s3.endpoint());
-        fs.setString("s3.path.style.access", "true");
-        fs.setString("s3.access-key", ACCESS_KEY);
-        fs.setString("s3.secret-key", SECRET_KEY);
-        fs.setString("s3.endpoint.region", "us-east-1");
+        Configuration fs = RestartableS3Proxy.clientConfig(s3.endpoint(), ACCESS_KEY, SECRET_KEY);
         FlinkFileSystems.initialize(fs, Path.of(System.getProperty("cutflow.plugins.dir")));
     }
 

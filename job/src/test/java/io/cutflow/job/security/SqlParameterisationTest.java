@@ -226,82 +226,59 @@ class SqlParameterisationTest {
     }
 
     private static String firstArgument(String code, int afterParen) {
-        StringBuilder argument = new StringBuilder();
-        int depth = 0;
-        for (int i = afterParen; i < code.length(); i++) {
-            int skip = skipLiteral(code, i);
-            if (skip > i) {
-                argument.append(code, i, skip);
-                i = skip - 1;
-                continue;
-            }
-            char c = code.charAt(i);
-            if (depth == 0 && (c == ',' || c == ')')) {
-                break;
-            }
-            depth += (c == '(' || c == '[' || c == '{') ? 1 : (c == ')' || c == ']' || c == '}') ? -1 : 0;
-            argument.append(c);
-        }
-        return argument.toString();
+        return code.substring(afterParen, topLevelEnd(code, afterParen, (s, i) -> s.charAt(i) == ',' || s.charAt(i) == ')'));
     }
 
     /** The text from start up to the first top-level end character (exclusive). */
     private static String untilTopLevel(String code, int start, char end) {
-        int depth = 0;
-        for (int i = start; i < code.length(); i++) {
-            int skip = skipLiteral(code, i);
-            if (skip > i) {
-                i = skip - 1;
-                continue;
-            }
-            char c = code.charAt(i);
-            if (depth == 0 && c == end) {
-                return code.substring(start, i);
-            }
-            depth += (c == '(' || c == '[' || c == '{') ? 1 : (c == ')' || c == ']' || c == '}') ? -1 : 0;
-            if (depth < 0) {
-                return code.substring(start, i);
-            }
-        }
-        return code.substring(start);
+        return code.substring(start, topLevelEnd(code, start, (s, i) -> s.charAt(i) == end));
     }
 
     private static int topLevelIndexOf(String code, String token) {
-        int depth = 0;
-        for (int i = 0; i < code.length(); i++) {
-            int skip = skipLiteral(code, i);
-            if (skip > i) {
-                i = skip - 1;
-                continue;
-            }
-            char c = code.charAt(i);
-            if (depth == 0 && code.startsWith(token, i)) {
-                return i;
-            }
-            depth += (c == '(' || c == '[' || c == '{') ? 1 : (c == ')' || c == ']' || c == '}') ? -1 : 0;
-        }
-        return -1;
+        int at = topLevelEnd(code, 0, (s, i) -> s.startsWith(token, i));
+        return at < code.length() && code.startsWith(token, at) ? at : -1;
     }
 
     private static List<String> splitTopLevel(String code, char separator) {
         List<String> parts = new ArrayList<>();
-        int depth = 0;
         int from = 0;
-        for (int i = 0; i < code.length(); i++) {
+        while (true) {
+            int at = topLevelEnd(code, from, (s, i) -> s.charAt(i) == separator);
+            parts.add(code.substring(from, at));
+            if (at >= code.length() || code.charAt(at) != separator) {
+                return parts;
+            }
+            from = at + 1;
+        }
+    }
+
+    private interface Stop {
+        boolean at(String code, int i);
+    }
+
+    /**
+     * The walk the helpers above share: from {@code from}, skipping literals and nested brackets, the index of the
+     * first place where {@code stop} holds at bracket depth 0, or of a closing bracket that leaves the enclosing
+     * one, or the end of the code.
+     */
+    private static int topLevelEnd(String code, int from, Stop stop) {
+        int depth = 0;
+        for (int i = from; i < code.length(); i++) {
             int skip = skipLiteral(code, i);
             if (skip > i) {
                 i = skip - 1;
                 continue;
             }
             char c = code.charAt(i);
-            if (depth == 0 && c == separator) {
-                parts.add(code.substring(from, i));
-                from = i + 1;
+            if (depth == 0 && stop.at(code, i)) {
+                return i;
             }
             depth += (c == '(' || c == '[' || c == '{') ? 1 : (c == ')' || c == ']' || c == '}') ? -1 : 0;
+            if (depth < 0) {
+                return i;
+            }
         }
-        parts.add(code.substring(from));
-        return parts;
+        return code.length();
     }
 
     /** If a string, text block or char literal starts at i, the index after it; else i. */

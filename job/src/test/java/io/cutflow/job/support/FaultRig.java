@@ -7,7 +7,6 @@ import io.cutflow.job.CutflowOptions;
 import io.cutflow.job.launcher.FlinkFileSystems;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
-import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
@@ -18,6 +17,7 @@ import org.apache.flink.runtime.executiongraph.AccessExecutionGraph;
 import org.apache.flink.runtime.executiongraph.AccessExecutionVertex;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
 
 import java.awt.image.BufferedImage;
 import java.sql.Connection;
@@ -100,6 +100,11 @@ public final class FaultRig {
         return Collections.unmodifiableMap(objects);
     }
 
+    /** The fault tests' MiniCluster: one task manager, {@link #PARALLELISM} slots, {@link #clusterConfig()}. */
+    public static MiniClusterExtension miniCluster() {
+        return JobRunner.miniCluster(clusterConfig(), PARALLELISM);
+    }
+
     /** Restart strategy of the fault tests' MiniClusters: fixed delay, 1 s, enough attempts to outlast a fault. */
     public static Configuration clusterConfig() {
         Configuration config = new Configuration();
@@ -111,13 +116,7 @@ public final class FaultRig {
 
     /** The S3 settings of the file systems the MiniCluster's tasks use (they share this JVM's FileSystem). */
     public static Configuration s3Config(String endpoint) {
-        Configuration config = new Configuration();
-        config.setString("s3.endpoint", endpoint);
-        config.setString("s3.path.style.access", "true");
-        config.setString("s3.access-key", S3ProxyServer.ACCESS_KEY);
-        config.setString("s3.secret-key", S3ProxyServer.SECRET_KEY);
-        config.setString("s3.endpoint.region", "us-east-1");
-        return config;
+        return RestartableS3Proxy.clientConfig(endpoint, RestartableS3Proxy.ACCESS_KEY, RestartableS3Proxy.SECRET_KEY);
     }
 
     public static void useEndpoint(String endpoint) {
@@ -171,15 +170,8 @@ public final class FaultRig {
         String unique = name + "-" + runs.incrementAndGet();
         String jdbcUrl = PostgresServer.newDatabase(unique.replace('-', '_'));
         String processed = s3.createBucket("processed-" + unique.replace('_', '-').toLowerCase()) + "/assets";
-        Configuration config = new Configuration();
-        config.set(CutflowOptions.RAW, RAW);
-        config.set(CutflowOptions.PROCESSED, processed);
-        config.set(CutflowOptions.JDBC_URL, jdbcUrl);
-        config.set(CutflowOptions.ONCE, once);
+        Configuration config = JobRunner.config(RAW, processed, jdbcUrl, once);
         config.set(CutflowOptions.SCAN_INTERVAL, Duration.ofSeconds(1));
-        config.set(CutflowOptions.MODEL_PATH, TestImages.modelPath().toString());
-        config.set(CutflowOptions.INTRA_OP_THREADS, 1);
-        config.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofSeconds(1));
         return new Run(unique, jdbcUrl, processed, config);
     }
 

@@ -5,6 +5,7 @@ import io.cutflow.job.CutflowJob;
 import io.cutflow.job.CutflowOptions;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
@@ -22,15 +23,32 @@ public final class JobRunner {
 
     /** The MiniCluster the job tests share: one task manager with two slots. */
     public static MiniClusterExtension miniCluster() {
-        return new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-                .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+        return miniCluster(new Configuration(), 2);
+    }
+
+    /** One task manager with {@code slots} slots and the given cluster configuration (e.g. its restart strategy). */
+    public static MiniClusterExtension miniCluster(Configuration clusterConfig, int slots) {
+        return new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder().setConfiguration(clusterConfig)
+                .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(slots).build());
+    }
+
+    /** Restarts disabled: a single failure fails the job, and so the test. */
+    public static Configuration noRestarts() {
+        Configuration config = new Configuration();
+        config.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+        return config;
     }
 
     /** The job's configuration for a local raw folder, a processed folder and a database. */
     public static Configuration config(Path raw, Path processed, String jdbcUrl, boolean once) {
+        return config(raw.toString(), processed.toString(), jdbcUrl, once);
+    }
+
+    /** The job's configuration for raw and processed locations given as URIs (s3://...) and a database. */
+    public static Configuration config(String raw, String processed, String jdbcUrl, boolean once) {
         Configuration config = new Configuration();
-        config.set(CutflowOptions.RAW, raw.toString());
-        config.set(CutflowOptions.PROCESSED, processed.toString());
+        config.set(CutflowOptions.RAW, raw);
+        config.set(CutflowOptions.PROCESSED, processed);
         config.set(CutflowOptions.JDBC_URL, jdbcUrl);
         config.set(CutflowOptions.ONCE, once);
         config.set(CutflowOptions.SCAN_INTERVAL, Duration.ofMillis(500));

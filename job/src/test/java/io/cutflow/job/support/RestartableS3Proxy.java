@@ -1,5 +1,7 @@
 package io.cutflow.job.support;
 
+import org.apache.flink.configuration.Configuration;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
@@ -14,12 +16,16 @@ import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 
 /**
- * An s3proxy server (the same jar and filesystem backend as {@link S3ProxyServer}) that can be stopped and started
- * again on the same port and base directory, as an object store that goes away and comes back with its data. The
- * credentials are chosen by the caller, so a test can give the server the very keys it expects a client to find
+ * A real S3-compatible HTTP server on loopback: s3proxy (jar-with-dependencies) with its filesystem backend, run as
+ * a separate process; buckets are folders under its base directory. It can be stopped and started again on the same
+ * port and base directory, as an object store that goes away and comes back with its data. The credentials are the
+ * test ones below or chosen by the caller, so a test can give the server the very keys it expects a client to find
  * in its environment.
  */
 public final class RestartableS3Proxy implements AutoCloseable {
+
+    public static final String ACCESS_KEY = "cutflow-test-access";
+    public static final String SECRET_KEY = "cutflow-test-secret-7f3a9c";
 
     private final Path baseDir;
     private final int port;
@@ -33,9 +39,9 @@ public final class RestartableS3Proxy implements AutoCloseable {
         this.config = config;
     }
 
-    /** With the test credentials of {@link S3ProxyServer}. */
+    /** With the test credentials {@link #ACCESS_KEY} and {@link #SECRET_KEY}. */
     public static RestartableS3Proxy start() {
-        return start(S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY);
+        return start(ACCESS_KEY, SECRET_KEY);
     }
 
     public static RestartableS3Proxy start(String accessKey, String secretKey) {
@@ -65,6 +71,20 @@ public final class RestartableS3Proxy implements AutoCloseable {
 
     public String endpoint() {
         return "http://127.0.0.1:" + port;
+    }
+
+    /**
+     * The settings of Flink's S3 file system (flink-s3-fs-hadoop) for an s3proxy at {@code endpoint} (this server,
+     * or a proxy in front of it) with the given credentials: path-style access, the region s3proxy signs with.
+     */
+    public static Configuration clientConfig(String endpoint, String accessKey, String secretKey) {
+        Configuration config = new Configuration();
+        config.setString("s3.endpoint", endpoint);
+        config.setString("s3.path.style.access", "true");
+        config.setString("s3.access-key", accessKey);
+        config.setString("s3.secret-key", secretKey);
+        config.setString("s3.endpoint.region", "us-east-1");
+        return config;
     }
 
     public int port() {
