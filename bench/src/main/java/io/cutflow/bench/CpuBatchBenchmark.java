@@ -41,8 +41,7 @@ public final class CpuBatchBenchmark {
 
     private static void run(int images, int threads, int passes) throws Exception {
         ModelProfile fixed = ModelProfile.isnet("isnet-medium");
-        ModelProfile dynamic = new ModelProfile("isnet-medium-dynamic-batch", fixed.inputName(), fixed.inputWidth(),
-                fixed.inputHeight(), fixed.mean(), fixed.std(), fixed.outputName(), fixed.activation(), true);
+        ModelProfile dynamic = DynamicBatchModel.profile(fixed, "isnet-medium-dynamic-batch", fixed.outputName());
         try (OnnxModelRunner runner = new OnnxModelRunner(DynamicBatchModel.of(TestImages.modelPath()), dynamic,
                 ExecutionProvider.cpu(), threads)) {
             Random random = new Random(3);

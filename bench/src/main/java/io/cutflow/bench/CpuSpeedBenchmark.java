@@ -109,13 +109,6 @@ public final class CpuSpeedBenchmark {
         }
     }
 
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        java.util.Arrays.sort(sorted);
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-    }
-
     public static void main(String[] args) throws Exception {
         int cores = Runtime.getRuntime().availableProcessors();
         int count = args.length > 0 ? Integer.parseInt(args[0]) : 12;
@@ -189,21 +182,21 @@ public final class CpuSpeedBenchmark {
             for (Map.Entry<Setting, List<Outcome>> e : outcomes.entrySet()) {
                 Setting setting = e.getKey();
                 List<Outcome> list = e.getValue();
-                double ratio = median(list.stream().mapToDouble(Outcome::ratio).toArray());
+                double ratio = Stats.median(list.stream().mapToDouble(Outcome::ratio).toArray());
                 System.out.printf(Locale.ROOT, "%s (%s): whole job %.4f images/s, bare loop %.4f images/s -> ratio %.2f"
                         + " (median of %s) %s%n", setting.label(), setting.describe(),
-                        median(list.stream().mapToDouble(o -> o.job().imagesPerSecond()).toArray()),
-                        median(list.stream().mapToDouble(Outcome::baseline).toArray()), ratio,
+                        Stats.median(list.stream().mapToDouble(o -> o.job().imagesPerSecond()).toArray()),
+                        Stats.median(list.stream().mapToDouble(Outcome::baseline).toArray()), ratio,
                         list.stream().map(o -> String.format(Locale.ROOT, "%.2f", o.ratio())).toList(),
                         ratio >= TARGET_RATIO ? "target >= 0.90 MET" : "target >= 0.90 MISSED");
                 Outcome m = list.get(list.size() / 2);
                 System.out.printf(Locale.ROOT, "    CPU-s per image: bare %.2f, job %.2f (bare/job %.2f)%s; inference %.0f ms"
                         + " per image in the job (bare %.0f), %.0f ms in the inference stage; %.1f s startup before the"
-                        + " first object%n", median(list.stream().mapToDouble(Outcome::bareCpu).toArray()),
-                        median(list.stream().mapToDouble(o -> o.job().cpuSecondsPerImage()).toArray()),
-                        median(list.stream().mapToDouble(o -> o.bareCpu() / o.job().cpuSecondsPerImage()).toArray()),
+                        + " first object%n", Stats.median(list.stream().mapToDouble(Outcome::bareCpu).toArray()),
+                        Stats.median(list.stream().mapToDouble(o -> o.job().cpuSecondsPerImage()).toArray()),
+                        Stats.median(list.stream().mapToDouble(o -> o.bareCpu() / o.job().cpuSecondsPerImage()).toArray()),
                         setting.concurrency() * setting.parallelism() == 1 ? String.format(Locale.ROOT,
-                                "; model busy %.0f %% of the job's time", 100 * median(list.stream()
+                                "; model busy %.0f %% of the job's time", 100 * Stats.median(list.stream()
                                         .mapToDouble(Outcome::modelShare).toArray())) : "",
                         m.job().inferenceMsPerImage(), 1000 / m.baseline(), m.job().stageMsPerImage(),
                         m.job().startupSeconds());

@@ -61,8 +61,9 @@ public final class ScaleBenchmark {
                         SELECT j.status, j.finished_at, a.asset_type, a.storage_path, a.width, a.height
                         FROM processing_jobs j JOIN result_assets a USING (md5, template_id, template_version)
                         WHERE j.md5 = :'md5'""");
+                QueryFile probe = new QueryFile("baseline", "SELECT md5 FROM image_urls WHERE url = :'url'");
                 latency(c, "baseline: image_urls primary-key probe", repeats,
-                        () -> "SELECT md5 FROM image_urls WHERE url = " + literal(url(1 + random.nextInt((int) urls))));
+                        () -> probe.bind(Map.of("url", url(1 + random.nextInt((int) urls)))));
                 latency(c, "assets by md5 (jobs + assets)", repeats, () -> byMd5.bind(Map.of("md5", md5(1 + random.nextInt((int) images)))));
                 long named = Math.min(urls, images * 12 / 10);
                 latency(c, "assets_by_url.sql (exact url)", repeats, () -> byUrl.bind(
@@ -189,9 +190,5 @@ public final class ScaleBenchmark {
             System.out.printf("footprint: %.1f bytes per url-map row (table + primary key) -> %.1f GB per 100M rows (seed: 10.2 GB)%n",
                     perRow, perRow * 1e8 / 1e9);
         }
-    }
-
-    static String literal(String value) {
-        return "'" + value.replace("'", "''") + "'";
     }
 }

@@ -87,7 +87,7 @@ public final class SinkBenchmark {
                 }
             }
             if (PROBE_FIRST_EXPERIMENT) {
-                System.out.printf("(experiment) probe-first merge / raw COPY: median %.2f of %s%n", median(probeFirst),
+                System.out.printf("(experiment) probe-first merge / raw COPY: median %.2f of %s%n", Stats.median(probeFirst),
                         java.util.Arrays.toString(java.util.Arrays.stream(probeFirst).map(x -> Math.round(x * 100) / 100.0).toArray()));
             }
             double seed = measure("seed: JDBC batches of 5000 INSERT .. ON CONFLICT DO NOTHING", pg, "seed", data,
@@ -96,15 +96,15 @@ public final class SinkBenchmark {
             double replay = timed("Cutflow sink, replay of the same rows (all conflicts)", data.size(),
                     () -> parallel(replayDb, data, SinkBenchmark::sinkWrite, batch));
 
-            double copy = median(copies);
-            double sink = median(sinks);
+            double copy = Stats.median(copies);
+            double sink = Stats.median(sinks);
             System.out.printf("%nmedians of %d rounds: raw COPY %.0f rows/s, sink %.0f rows/s%n", rounds, copy, sink);
             System.out.printf("sink / seed method   = %.2fx%n", sink / seed);
-            System.out.printf("sink / raw COPY      = %.2f (median of the rounds' ratios %s)%n", median(ratios),
+            System.out.printf("sink / raw COPY      = %.2f (median of the rounds' ratios %s)%n", Stats.median(ratios),
                     java.util.Arrays.toString(java.util.Arrays.stream(ratios).map(x -> Math.round(x * 100) / 100.0).toArray()));
             System.out.printf("replay / first write = %.2f%n", replay / sink);
             System.out.printf("targets: sink >= 100000 rows/s %s, sink / raw COPY >= 0.6 %s%n",
-                    sink >= 100_000 ? "MET" : "MISSED", median(ratios) >= 0.6 ? "MET" : "MISSED");
+                    sink >= 100_000 ? "MET" : "MISSED", Stats.median(ratios) >= 0.6 ? "MET" : "MISSED");
             footprint(sinkDb, rows);
         } finally {
             QualityBenchmark.Scenes.deleteTree(dataDir); // gigabytes of PostgreSQL data per run
@@ -112,13 +112,6 @@ public final class SinkBenchmark {
     }
 
     private static int writers;
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        java.util.Arrays.sort(sorted);
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-    }
 
     interface Loader {
         void load(DatabaseSettings db, List<HashedObject> data, int batch) throws Exception;

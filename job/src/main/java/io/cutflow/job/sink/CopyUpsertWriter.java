@@ -90,10 +90,10 @@ public final class CopyUpsertWriter<T> implements AutoCloseable {
     private String encode() {
         StringBuilder text = new StringBuilder(batch.size() * 96);
         // in key order: the merge's ORDER BY then finds its input sorted, which costs the server least
-        List<String> keys = new ArrayList<>(batch.keySet());
-        keys.sort(null);
-        for (String key : keys) {
-            T record = batch.get(key);
+        List<Map.Entry<String, T>> sorted = new ArrayList<>(batch.entrySet());
+        sorted.sort(Map.Entry.comparingByKey());
+        for (Map.Entry<String, T> entry : sorted) {
+            T record = entry.getValue();
             CopyRow row = new CopyRow(text);
             target.encode(record, row);
             row.end();

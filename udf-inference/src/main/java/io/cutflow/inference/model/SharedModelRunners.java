@@ -49,7 +49,11 @@ public final class SharedModelRunners {
         return loaded[0];
     }
 
-    private record Key(Path modelFile, String profileName, ExecutionProvider provider, int threads) {}
+    private record Key(Path modelFile, String profileName, ExecutionProvider provider, int threads) {
+        static Key of(Path modelFile, ModelProfile profile, ExecutionProvider provider, int threads) {
+            return new Key(modelFile.toAbsolutePath().normalize(), profile.name(), provider, threads);
+        }
+    }
 
     private static final Map<Key, OnnxModelRunner> RUNNERS = new ConcurrentHashMap<>();
 
@@ -65,17 +69,20 @@ public final class SharedModelRunners {
      */
     public static ModelRunner acquire(Path modelFile, ModelProfile profile, ExecutionProvider provider, int intraOpThreads,
             BatchPolicy policy) throws ModelException {
-        ModelRunner session = acquire(modelFile, profile, provider, intraOpThreads);
+        Key key = Key.of(modelFile, profile, provider, intraOpThreads);
+        ModelRunner session = acquire(key, profile);
         if (!policy.batches(profile)) {
             return session;
         }
-        Key key = new Key(modelFile.toAbsolutePath().normalize(), profile.name(), provider, intraOpThreads);
         return BATCHERS.computeIfAbsent(new BatcherKey(key, policy), k -> new MicroBatchingRunner(session, policy));
     }
 
     public static ModelRunner acquire(Path modelFile, ModelProfile profile, ExecutionProvider provider, int intraOpThreads)
             throws ModelException {
-        Key key = new Key(modelFile.toAbsolutePath().normalize(), profile.name(), provider, intraOpThreads);
+        return acquire(Key.of(modelFile, profile, provider, intraOpThreads), profile);
+    }
+
+    private static ModelRunner acquire(Key key, ModelProfile profile) throws ModelException {
         OnnxModelRunner existing = RUNNERS.get(key);
         if (existing != null) {
             return existing;
@@ -83,7 +90,7 @@ public final class SharedModelRunners {
         synchronized (RUNNERS) {
             existing = RUNNERS.get(key);
             if (existing == null) {
-                existing = loadOnLargeStack(key.modelFile(), profile, provider, intraOpThreads);
+                existing = loadOnLargeStack(key.modelFile(), profile, key.provider(), key.threads());
                 RUNNERS.put(key, existing);
             }
             return existing;

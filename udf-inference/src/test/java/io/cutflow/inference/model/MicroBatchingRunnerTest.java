@@ -33,18 +33,13 @@ class MicroBatchingRunnerTest {
     @BeforeAll
     static void load() throws Exception {
         fixedProfile = ModelProfile.isnet("isnet-medium");
-        dynamicProfile = dynamic(fixedProfile, "isnet-medium-dynamic-batch", fixedProfile.outputName());
+        dynamicProfile = DynamicBatchModel.profile(fixedProfile, "isnet-medium-dynamic-batch", fixedProfile.outputName());
         dynamicModel = DynamicBatchModel.of(TestImages.modelPath());
         fixedSession = SharedModelRunners.acquire(TestImages.modelPath(), fixedProfile, ExecutionProvider.cpu(), 0);
         dynamicSession = SharedModelRunners.acquire(dynamicModel, dynamicProfile, ExecutionProvider.cpu(), 0);
         MaskTranslator translator = new MaskTranslator(fixedProfile);
         inputs = List.of(translator.toInput(TestImages.composite("koala", 640, 480, 3).image()),
                 translator.toInput(TestImages.composite("bee", 480, 640, 11).image()));
-    }
-
-    private static ModelProfile dynamic(ModelProfile p, String name, String output) {
-        return new ModelProfile(name, p.inputName(), p.inputWidth(), p.inputHeight(), p.mean(), p.std(), output,
-                p.activation(), true);
     }
 
     @Test
@@ -78,7 +73,7 @@ class MicroBatchingRunnerTest {
 
     @Test
     void aFailedBatchFailsEveryImageInItWithTheModelsReason() throws Exception {
-        ModelProfile wrongOutput = dynamic(fixedProfile, "isnet-medium-dynamic-wrong-output", "no_such_output");
+        ModelProfile wrongOutput = DynamicBatchModel.profile(fixedProfile, "isnet-medium-dynamic-wrong-output", "no_such_output");
         ModelRunner broken = SharedModelRunners.acquire(dynamicModel, wrongOutput, ExecutionProvider.cpu(), 0);
         try (MicroBatchingRunner batcher = new MicroBatchingRunner(broken, new BatchPolicy(2, 60_000))) {
             assertThatThrownBy(() -> runConcurrently(batcher, inputs)).isInstanceOf(ExecutionException.class)

@@ -3,6 +3,7 @@ package io.cutflow.inference.testing;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.UnknownFieldSet;
+import io.cutflow.inference.model.ModelProfile;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,6 +26,12 @@ import java.util.List;
 public final class DynamicBatchModel {
 
     private DynamicBatchModel() {}
+
+    /** The profile of a rewritten copy: the fixed model's, renamed, with a dynamic batch and the given output. */
+    public static ModelProfile profile(ModelProfile fixed, String name, String outputName) {
+        return new ModelProfile(name, fixed.inputName(), fixed.inputWidth(), fixed.inputHeight(), fixed.mean(),
+                fixed.std(), outputName, fixed.activation(), true);
+    }
 
     /** The dynamic-batch copy of {@code model}, made once next to it ({@code <name>-dynamic-batch.onnx}). */
     public static Path of(Path model) throws IOException {
