@@ -22,9 +22,10 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * URL-map ingest through the real sink code (COPY to staging + INSERT .. SELECT .. ON CONFLICT) against, in the
- * same run and on the same rows: the seed's method (JDBC batches of 5,000 INSERT .. ON CONFLICT DO NOTHING) and a
- * raw COPY straight into the table (the ceiling). Each method gets a fresh database with the full schema
+ * URL-map ingest through the real sink code (COPY to staging + plain INSERT .. SELECT, or the INSERT .. SELECT ..
+ * ON CONFLICT merge when a key exists) against, in the same run and on the same rows: the seed's method (JDBC batches
+ * of 5,000 INSERT .. ON CONFLICT DO NOTHING), the sink without its fast path (every batch merged) and a raw COPY
+ * straight into the table (the ceiling). Each method gets a fresh database with the full schema
  * (16 hash partitions, every index of the migrations). Also reports the footprint per row.
  *
  * <p>Each method runs with the same number of parallel writers (default: one per core, as the job's sink subtasks
@@ -59,46 +60,46 @@ public final class SinkBenchmark {
                     SinkBenchmark::rawCopy, batch);
             measure("warm-up (not counted): Cutflow sink, " + warmUp.size() + " rows", pg, "warmup_sink", warmUp,
                     SinkBenchmark::sinkWrite, batch);
+            batchPaths(); // not counted either
             drop(pg, "warmup_copy");
             drop(pg, "warmup_sink");
             // raw COPY and the sink alternate, each round into fresh databases: the machine's drift hits both alike
             double[] copies = new double[rounds];
             double[] sinks = new double[rounds];
             double[] ratios = new double[rounds];
-            double[] probeFirst = new double[rounds];
+            double[] mergeOnly = new double[rounds];
             DatabaseSettings sinkDb = null;
             for (int r = 0; r < rounds; r++) {
                 copies[r] = measure("round " + (r + 1) + ": raw COPY into image_urls (ceiling)", pg, "copy" + r, data,
                         SinkBenchmark::rawCopy, batch);
                 sinkDb = database(pg, "sink" + r);
                 DatabaseSettings db = sinkDb;
-                sinks[r] = timed("round " + (r + 1) + ": Cutflow sink: COPY -> staging -> INSERT .. SELECT .. ON CONFLICT",
+                sinks[r] = timed("round " + (r + 1) + ": Cutflow sink: COPY -> staging -> INSERT, merged on a conflict",
                         data.size(), () -> parallel(db, data, SinkBenchmark::sinkWrite, batch));
                 ratios[r] = sinks[r] / copies[r];
-                if (PROBE_FIRST_EXPERIMENT) {
-                    probeFirst[r] = measure("round " + (r + 1) + ": (experiment) probe-first merge, plain INSERT of new urls",
-                            pg, "probe" + r, data, SinkBenchmark::probeFirstWrite, batch) / copies[r];
-                    drop(pg, "probe" + r);
-                }
+                System.out.println("  (" + batchPaths() + ")");
+                mergeOnly[r] = measure("round " + (r + 1) + ": sink without the fast path (every batch merged)", pg,
+                        "merge" + r, data, SinkBenchmark::mergeOnlyWrite, batch);
+                System.out.println("  (" + batchPaths() + ")");
+                drop(pg, "merge" + r);
                 // every round starts from the same disk state: a growing data directory slowed later rounds
                 drop(pg, "copy" + r);
                 if (r < rounds - 1) {
                     drop(pg, "sink" + r);
                 }
             }
-            if (PROBE_FIRST_EXPERIMENT) {
-                System.out.printf("(experiment) probe-first merge / raw COPY: median %.2f of %s%n", Stats.median(probeFirst),
-                        java.util.Arrays.toString(java.util.Arrays.stream(probeFirst).map(x -> Math.round(x * 100) / 100.0).toArray()));
-            }
             double seed = measure("seed: JDBC batches of 5000 INSERT .. ON CONFLICT DO NOTHING", pg, "seed", data,
                     SinkBenchmark::seedMethod, 5000);
             DatabaseSettings replayDb = sinkDb;
             double replay = timed("Cutflow sink, replay of the same rows (all conflicts)", data.size(),
                     () -> parallel(replayDb, data, SinkBenchmark::sinkWrite, batch));
+            System.out.println("  (" + batchPaths() + ")");
 
             double copy = Stats.median(copies);
             double sink = Stats.median(sinks);
-            System.out.printf("%nmedians of %d rounds: raw COPY %.0f rows/s, sink %.0f rows/s%n", rounds, copy, sink);
+            System.out.printf("%nmedians of %d rounds: raw COPY %.0f rows/s, sink %.0f rows/s, sink without the fast path"
+                    + " %.0f rows/s (%.2f of raw COPY)%n", rounds, copy, sink, Stats.median(mergeOnly),
+                    Stats.median(mergeOnly) / copy);
             System.out.printf("sink / seed method   = %.2fx%n", sink / seed);
             System.out.printf("sink / raw COPY      = %.2f (median of the rounds' ratios %s)%n", Stats.median(ratios),
                     java.util.Arrays.toString(java.util.Arrays.stream(ratios).map(x -> Math.round(x * 100) / 100.0).toArray()));
@@ -178,23 +179,31 @@ public final class SinkBenchmark {
     }
 
     private static void sinkWrite(DatabaseSettings db, List<HashedObject> data, int batch) throws Exception {
-        try (CopyUpsertWriter<HashedObject> writer = new CopyUpsertWriter<>(db, UrlMapTargets.IMAGE_URLS, batch, 3)) {
+        write(db, UrlMapTargets.IMAGE_URLS, data, batch);
+    }
+
+    private static void write(DatabaseSettings db, CopyTarget<HashedObject> target, List<HashedObject> data, int batch)
+            throws Exception {
+        try (CopyUpsertWriter<HashedObject> writer = new CopyUpsertWriter<>(db, target, batch, 3)) {
             for (HashedObject o : data) {
                 writer.add(o);
             }
             writer.flush();
+            batchesInserted.addAndGet(writer.batchesInserted());
+            batchesMerged.addAndGet(writer.batchesMerged());
         }
     }
 
-    /**
-     * -Dbench.probe-first=true: a candidate merge for the next step, measured next to the real sink, not used by the
-     * job. One index probe per staged row (LEFT JOIN), UPDATE of the urls whose content changed, plain INSERT (no
-     * speculative insertion) of the new ones. Under concurrent writers of the same new url it would need 23505
-     * retries, and its local-to-distributed join is unverified on Citus.
-     */
-    private static final boolean PROBE_FIRST_EXPERIMENT = Boolean.getBoolean("bench.probe-first");
+    private static final java.util.concurrent.atomic.AtomicLong batchesInserted = new java.util.concurrent.atomic.AtomicLong();
+    private static final java.util.concurrent.atomic.AtomicLong batchesMerged = new java.util.concurrent.atomic.AtomicLong();
 
-    private static final CopyTarget<HashedObject> PROBE_FIRST = new CopyTarget<>() {
+    /** How the last timed run wrote its batches (then starts a new count). */
+    private static String batchPaths() {
+        return batchesInserted.getAndSet(0) + " batches inserted, " + batchesMerged.getAndSet(0) + " merged";
+    }
+
+    /** The sink as it was before the plain-insert fast path: every batch through the ON CONFLICT merge. */
+    private static final CopyTarget<HashedObject> MERGE_ONLY = new CopyTarget<>() {
         @Override
         public String name() {
             return UrlMapTargets.IMAGE_URLS.name();
@@ -216,24 +225,23 @@ public final class SinkBenchmark {
         }
 
         @Override
-        public String mergeSql(String staging) {
-            return "WITH probe AS MATERIALIZED (SELECT s.url, s.md5, s.file_size_bytes, u.md5 AS cur_md5,"
-                    + " u.file_size_bytes AS cur_size, u.url IS NOT NULL AS present FROM " + staging + " s"
-                    + " LEFT JOIN image_urls u ON u.url = s.url),"
-                    + " changed AS (UPDATE image_urls u SET md5 = p.md5, file_size_bytes = p.file_size_bytes FROM probe p"
-                    + " WHERE p.present AND u.url = p.url AND (p.cur_md5, p.cur_size) IS DISTINCT FROM (p.md5, p.file_size_bytes))"
-                    + " INSERT INTO image_urls (url, md5, file_size_bytes) SELECT url, md5, file_size_bytes FROM probe"
-                    + " WHERE NOT present ORDER BY url COLLATE \"C\"";
+        public String insertSql(String staging) {
+            return UrlMapTargets.IMAGE_URLS.insertSql(staging);
+        }
+
+        @Override
+        public String onConflict() {
+            return UrlMapTargets.IMAGE_URLS.onConflict();
+        }
+
+        @Override
+        public boolean insertFirst() {
+            return false;
         }
     };
 
-    private static void probeFirstWrite(DatabaseSettings db, List<HashedObject> data, int batch) throws Exception {
-        try (CopyUpsertWriter<HashedObject> writer = new CopyUpsertWriter<>(db, PROBE_FIRST, batch, 3)) {
-            for (HashedObject o : data) {
-                writer.add(o);
-            }
-            writer.flush();
-        }
+    private static void mergeOnlyWrite(DatabaseSettings db, List<HashedObject> data, int batch) throws Exception {
+        write(db, MERGE_ONLY, data, batch);
     }
 
     private static void seedMethod(DatabaseSettings db, List<HashedObject> data, int batch) throws Exception {

@@ -26,10 +26,28 @@ public interface CopyTarget<T> extends Serializable {
     }
 
     /**
-     * INSERT .. SELECT .. FROM the staging table ORDER BY the key .. ON CONFLICT ..: must be idempotent. Ordering by
-     * the target's unique key makes the index inserts walk each partition's btree in order (measured: 1M random
-     * urls merged into image_urls in 15.8 s sorted against 20.5 s unsorted, PostgreSQL 17). The writer also sends
-     * the batch in key order, so the sort finds its input sorted; without the ORDER BY that order alone was slower.
+     * {@code INSERT .. SELECT .. FROM} the staging table {@code ORDER BY} the key, without conflict handling: the
+     * writer's fast path for a batch of new keys. Ordering by the target's unique key makes the index inserts walk each
+     * partition's btree in order (measured: 1M random urls merged into image_urls in 15.8 s sorted against 20.5 s
+     * unsorted, PostgreSQL 17). The writer also sends the batch in key order, so the sort finds its input sorted;
+     * without the ORDER BY that order alone was slower.
      */
-    String mergeSql(String stagingTable);
+    String insertSql(String stagingTable);
+
+    /** The {@code ON CONFLICT ..} clause that makes {@link #insertSql} an idempotent merge. */
+    String onConflict();
+
+    /** The idempotent merge: the plain insert with its conflict clause. */
+    default String mergeSql(String stagingTable) {
+        return insertSql(stagingTable) + " " + onConflict();
+    }
+
+    /**
+     * Whether the writer first tries a batch as a plain insert and merges only when a key already exists. Speculative
+     * insertion (ON CONFLICT) costs ~40 % more server time per new row than a plain insert; keep this only where
+     * most batches hold new keys.
+     */
+    default boolean insertFirst() {
+        return true;
+    }
 }

@@ -19,7 +19,15 @@ import java.util.Map;
 /**
  * Batched idempotent upserts at COPY speed: per batch, in one transaction, COPY into a session-local staging
  * table and merge with one {@code INSERT .. SELECT .. ON CONFLICT}. Duplicates inside a batch are collapsed
- * first; memory is bounded by the batch size. Transient errors (lost connection, serialization failure,
+ * first; memory is bounded by the batch size.
+ *
+ * <p>Where the target allows it ({@link CopyTarget#insertFirst()}), a batch is first written as a plain
+ * {@code INSERT .. SELECT}: most batches of a bucket's new names hold only new keys, and a plain insert skips the
+ * speculative insertion ON CONFLICT pays per row (1M urls: 10.4 s against 14.7 s of server time). If any key
+ * already exists the insert fails with a unique violation; the transaction is rolled back and the batch is sent
+ * again and merged (no savepoint, so nothing here depends on Citus' subtransaction support). After a batch that had
+ * to be merged, the next ones are merged straight away until a merge finds every row new or changed: a replay after
+ * a restart is all conflicts and would otherwise pay a failed insert per batch. Transient errors (lost connection, serialization failure,
  * deadlock, server shutdown) are retried with backoff on a fresh connection; anything else is thrown.
  * Independent of Flink so benchmarks and tests drive it directly.
  */
@@ -27,6 +35,7 @@ public final class CopyUpsertWriter<T> implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(CopyUpsertWriter.class);
     private static final String STAGING_MEMORY = "64MB";
+    private static final String UNIQUE_VIOLATION = "23505";
 
     private final DatabaseSettings db;
     private final CopyTarget<T> target;
@@ -36,6 +45,9 @@ public final class CopyUpsertWriter<T> implements AutoCloseable {
     private final Map<String, T> batch = new LinkedHashMap<>();
     private Connection connection;
     private long rowsWritten;
+    private boolean expectNewKeys = true;
+    private long batchesInserted;
+    private long batchesMerged;
 
     public CopyUpsertWriter(DatabaseSettings db, CopyTarget<T> target, int batchSize, int maxRetries) {
         this.db = db;
@@ -59,6 +71,16 @@ public final class CopyUpsertWriter<T> implements AutoCloseable {
 
     public long rowsWritten() {
         return rowsWritten;
+    }
+
+    /** Batches written by the plain-insert fast path. */
+    public long batchesInserted() {
+        return batchesInserted;
+    }
+
+    /** Batches written by the ON CONFLICT merge (some key already existed, or the fast path is off). */
+    public long batchesMerged() {
+        return batchesMerged;
     }
 
     /** Writes the batch; returns only once it is committed. */
@@ -102,14 +124,36 @@ public final class CopyUpsertWriter<T> implements AutoCloseable {
     }
 
     private void writeBatch(String copyText) throws SQLException, IOException {
+        if (target.insertFirst() && expectNewKeys) {
+            try {
+                writeBatch(copyText, false);
+                batchesInserted++;
+                return;
+            } catch (SQLException e) {
+                if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                    throw e;
+                }
+                LOG.debug("A key of the batch for {} exists already; merging it", target.name());
+            }
+        }
+        int changed = writeBatch(copyText, true);
+        batchesMerged++;
+        // every row new or changed: the conflicts are over (a replay changes nothing), try the fast path again
+        expectNewKeys = changed == batch.size();
+    }
+
+    /** One transaction: COPY into staging, then the plain insert or the merge; returns the rows it changed. */
+    private int writeBatch(String copyText, boolean merge) throws SQLException, IOException {
         Connection c = connection();
         try {
             CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
             copy.copyIn("COPY " + stagingTable + " FROM STDIN (FORMAT text)", new StringReader(copyText));
+            int changed;
             try (Statement s = c.createStatement()) {
-                s.executeUpdate(target.mergeSql(stagingTable));
+                changed = s.executeUpdate(merge ? target.mergeSql(stagingTable) : target.insertSql(stagingTable));
             }
             c.commit(); // ON COMMIT DELETE ROWS empties the staging table
+            return changed;
         } catch (SQLException | IOException e) {
             try {
                 c.rollback();

@@ -30,9 +30,14 @@ public final class UrlMapTargets {
         }
 
         @Override
-        public String mergeSql(String staging) {
+        public String insertSql(String staging) {
             return "INSERT INTO image_urls (url, md5, file_size_bytes) SELECT url, md5, file_size_bytes FROM " + staging
-                    + " ORDER BY url COLLATE \"C\" ON CONFLICT (url) DO UPDATE SET md5 = EXCLUDED.md5, file_size_bytes = EXCLUDED.file_size_bytes"
+                    + " ORDER BY url COLLATE \"C\"";
+        }
+
+        @Override
+        public String onConflict() {
+            return "ON CONFLICT (url) DO UPDATE SET md5 = EXCLUDED.md5, file_size_bytes = EXCLUDED.file_size_bytes"
                     + " WHERE (image_urls.md5, image_urls.file_size_bytes)"
                     + " IS DISTINCT FROM (EXCLUDED.md5, EXCLUDED.file_size_bytes)";
         }
@@ -67,9 +72,19 @@ public final class UrlMapTargets {
         }
 
         @Override
-        public String mergeSql(String staging) {
+        public boolean insertFirst() {
+            return false; // every name of a content lands here: a content seen under an earlier name conflicts
+        }
+
+        @Override
+        public String insertSql(String staging) {
             return "INSERT INTO original_images (md5, source_url, file_size_bytes) SELECT md5, source_url, file_size_bytes"
-                    + " FROM " + staging + " ORDER BY md5 ON CONFLICT (md5) DO UPDATE SET source_url = EXCLUDED.source_url"
+                    + " FROM " + staging + " ORDER BY md5";
+        }
+
+        @Override
+        public String onConflict() {
+            return "ON CONFLICT (md5) DO UPDATE SET source_url = EXCLUDED.source_url"
                     + " WHERE EXCLUDED.source_url COLLATE \"C\" < original_images.source_url COLLATE \"C\"";
         }
     };

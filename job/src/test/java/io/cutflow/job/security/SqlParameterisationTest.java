@@ -39,7 +39,7 @@ class SqlParameterisationTest {
     private static final Pattern SQL_CALL = Pattern.compile("\\.\\s*(executeQuery|executeUpdate|executeLargeUpdate|execute"
             + "|addBatch|prepareStatement|prepareCall|copyIn|copyOut|nativeSQL|withQueryStatement)\\s*\\(");
     private static final Pattern SQL_PRODUCER =
-            Pattern.compile("public\\s+String\\s+(name|stagingColumns|mergeSql)\\s*\\([^)]*\\)\\s*\\{");
+            Pattern.compile("public\\s+String\\s+(name|stagingColumns|insertSql|onConflict)\\s*\\([^)]*\\)\\s*\\{");
     private static final Pattern STRING_LITERAL = Pattern.compile("\"(?:[^\"\\\\]|\\\\.)*\"|\"\"\"[\\s\\S]*?\"\"\"");
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*");
     private static final Pattern QUALIFIED_CONSTANT = Pattern.compile("([A-Z][A-Za-z0-9_$]*)\\.([A-Z][A-Z0-9_]*)");
@@ -54,9 +54,11 @@ class SqlParameterisationTest {
             "CopyUpsertWriter.java: target.stagingColumns()",
             "staging columns: a constant column list of UrlMapTargets (checked below)",
             "CopyUpsertWriter.java: target.mergeSql(stagingTable)",
-            "the merge statement of UrlMapTargets: literals around the staging table name (checked below)",
+            "the merge statement of UrlMapTargets: insertSql + onConflict, literals around the staging table name (checked below)",
+            "CopyUpsertWriter.java: target.insertSql(stagingTable)",
+            "the plain insert of UrlMapTargets: literals around the staging table name (checked below)",
             "UrlMapTargets.java: staging",
-            "the staging table name CopyUpsertWriter passes to mergeSql (cutflow_stage_ + a constant name)",
+            "the staging table name CopyUpsertWriter passes to insertSql (cutflow_stage_ + a constant name)",
             "CutflowCli.java: table",
             "summary: the loop variable over the literal array {image_urls, original_images, processing_jobs, result_assets}",
             "MetadataSinks.java: sql",
@@ -82,7 +84,7 @@ class SqlParameterisationTest {
                 sites.add(new Site(source.name() + ":" + line(source.code(), call.start()) + " " + call.group(1),
                         squash(argument), nonConstant));
             }
-            // the SQL text a CopyTarget produces: what its name(), stagingColumns() and mergeSql(..) return
+            // the SQL text a CopyTarget produces: what its name(), stagingColumns(), insertSql(..) and onConflict() return
             Matcher producer = SQL_PRODUCER.matcher(source.code());
             while (producer.find()) {
                 int bodyStart = producer.end();
@@ -118,7 +120,8 @@ class SqlParameterisationTest {
                 + " safe concatenation in KNOWN_SAFE)").isEmpty();
         KNOWN_SAFE.keySet().stream().filter(k -> !usedSafe.contains(k))
                 .forEach(k -> System.out.println("  (documented safe concatenation no longer used: " + k + ")"));
-        assertThat(sites).as("the COPY targets' SQL is checked").anyMatch(s -> s.where().contains("mergeSql() returns"));
+        assertThat(sites).as("the COPY targets' SQL is checked").anyMatch(s -> s.where().contains("insertSql() returns"))
+                .anyMatch(s -> s.where().contains("onConflict() returns"));
     }
 
     @Test
@@ -131,6 +134,7 @@ class SqlParameterisationTest {
                 assertThat(target.name()).matches(identifier);
                 assertThat(target.stagingColumns()).matches("[a-z0-9_ (),]+");
                 assertThat(target.mergeSql("cutflow_stage_" + target.name())).doesNotContain("?").doesNotContain(";");
+                assertThat(target.insertSql("cutflow_stage_" + target.name())).doesNotContain("?").doesNotContain(";");
                 targets++;
             }
         }

@@ -71,6 +71,45 @@ class CopyUpsertWriterTest {
     }
 
     @Test
+    void newKeysTakeThePlainInsertAndABatchWithAnExistingKeyIsMerged() throws Exception {
+        try (CopyUpsertWriter<HashedObject> writer = new CopyUpsertWriter<>(db, UrlMapTargets.IMAGE_URLS, 2, 3)) {
+            writeBatch(writer, object("s3://raw/a.jpg", '1'), object("s3://raw/b.jpg", '1'));
+            assertThat(paths(writer)).as("all new: plain insert").containsExactly(1L, 0L);
+
+            // a.jpg exists (its content changed): the plain insert fails on the key, the batch is merged
+            writeBatch(writer, object("s3://raw/c.jpg", '1'), object("s3://raw/a.jpg", '2'));
+            assertThat(paths(writer)).containsExactly(1L, 1L);
+            // that merge found every row new or changed: the next batch tries the plain insert again
+            writeBatch(writer, object("s3://raw/d.jpg", '1'), object("s3://raw/e.jpg", '1'));
+            assertThat(paths(writer)).containsExactly(2L, 1L);
+
+            // a replay: nothing changes, so the next batch is merged straight away
+            writeBatch(writer, object("s3://raw/d.jpg", '1'), object("s3://raw/e.jpg", '1'));
+            assertThat(paths(writer)).containsExactly(2L, 2L);
+            writeBatch(writer, object("s3://raw/f.jpg", '1'), object("s3://raw/g.jpg", '1'));
+            assertThat(paths(writer)).as("merged without trying the insert first").containsExactly(2L, 3L);
+            writeBatch(writer, object("s3://raw/h.jpg", '1'), object("s3://raw/i.jpg", '1'));
+            assertThat(paths(writer)).as("every row of the last merge was new: fast path again").containsExactly(3L, 3L);
+            assertThat(writer.rowsWritten()).isEqualTo(12);
+        }
+        TableSnapshot snapshot = TableSnapshot.of(db.jdbcUrl(), "");
+        assertThat(snapshot.rows("image_urls")).hasSize(9);
+        assertThat(TableSnapshot.count(db.jdbcUrl(), "SELECT count(*) FROM image_urls WHERE url = 's3://raw/a.jpg'"
+                + " AND md5 = '" + "2".repeat(32) + "'")).isEqualTo(1);
+    }
+
+    private static void writeBatch(CopyUpsertWriter<HashedObject> writer, HashedObject... objects) throws Exception {
+        for (HashedObject o : objects) {
+            writer.add(o); // the batch size is 2: the second add flushes
+        }
+        assertThat(writer.pending()).isZero();
+    }
+
+    private static List<Long> paths(CopyUpsertWriter<?> writer) {
+        return List.of(writer.batchesInserted(), writer.batchesMerged());
+    }
+
+    @Test
     void aKilledConnectionIsRetriedOnAFreshOneAndNothingIsLost() throws Exception {
         try (CopyUpsertWriter<HashedObject> writer = new CopyUpsertWriter<>(db, UrlMapTargets.IMAGE_URLS, 1000, 5)) {
             writer.add(object("s3://raw/1.jpg", 'e'));
