@@ -82,7 +82,7 @@ public final class ScaleBenchmark {
     }
 
     /** 1M images, one job each, 2 assets per success; 10M urls, the first 1.2 x images of them naming processed images. */
-    private static void load(Statement s, long urls, long images) throws Exception {
+    static void load(Statement s, long urls, long images) throws Exception {
         s.execute("SET maintenance_work_mem = '512MB'");
         s.execute(String.format("""
                 INSERT INTO original_images (md5, source_url, file_size_bytes, width, height, format)

@@ -6,6 +6,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
@@ -15,6 +16,14 @@ import java.util.Locale;
  * Streams the assets of successful jobs finished in [since, until) as CSV or JSON lines, a page at a time with
  * keyset pagination on (finished_at, md5, template_id, template_version, asset_type): constant memory and no
  * OFFSET rescans whatever the range holds.
+ *
+ * <p>Each page must cost the same wherever it starts, or an export is quadratic in its range: the page repeats the
+ * keyset's leading column as a plain {@code finished_at >= ?} (a row comparison is no index condition for the
+ * single-column finished_at index), and the session plans with {@code enable_partitionwise_join}, so the three
+ * md5-partitioned tables are joined partition by partition: per partition an ordered index scan of the successes
+ * with index probes into its assets and originals, merged by finished_at, stopping at the page's LIMIT. Without
+ * both, PostgreSQL 17 hash-joined whole tables for every page (2.2 s per page at 1M assets, growing with the
+ * tables; measured in docs/benchmarks.md).
  */
 public final class AssetExporter {
 
@@ -32,6 +41,7 @@ public final class AssetExporter {
             JOIN original_images i ON i.md5 = j.md5
             WHERE j.status = 'success' AND j.finished_at >= ? AND j.finished_at < ?
               AND (?::text IS NULL OR j.template_id = ?)
+              AND j.finished_at >= ?
               AND (j.finished_at, a.md5, a.template_id, a.template_version, a.asset_type) > (?, ?, ?, ?, ?)
             ORDER BY j.finished_at, a.md5, a.template_id, a.template_version, a.asset_type
             LIMIT ?
@@ -43,9 +53,15 @@ public final class AssetExporter {
         this.pageSize = pageSize;
     }
 
-    /** Writes the header (CSV) and every matching asset; returns the number of assets written. */
+    /**
+     * Writes the header (CSV) and every matching asset; returns the number of assets written. Turns on
+     * {@code enable_partitionwise_join} for the connection's session.
+     */
     public long export(Connection c, Instant since, Instant until, String templateId, Format format, Writer out)
             throws SQLException, IOException {
+        try (Statement s = c.createStatement()) {
+            s.execute("SET enable_partitionwise_join = on");
+        }
         if (format == Format.CSV) {
             out.write(String.join(",", COLUMNS) + "\n");
         }
@@ -62,6 +78,7 @@ public final class AssetExporter {
                 ps.setTimestamp(i++, Timestamp.from(until));
                 ps.setString(i++, templateId);
                 ps.setString(i++, templateId);
+                ps.setTimestamp(i++, lastFinished);
                 ps.setTimestamp(i++, lastFinished);
                 ps.setString(i++, lastMd5);
                 ps.setString(i++, lastTemplate);
