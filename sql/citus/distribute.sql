@@ -46,6 +46,14 @@
 --   failures_top10, daily_throughput, storage_by_asset_type
 --                          two-phase aggregation (partial on the workers, final on the coordinator).
 --   duplicate_ratio        GROUP BY md5 on a url-distributed table: one row per content travels to the coordinator.
+--   the url-map sink     COPY into a session temp table, then INSERT .. SELECT from it into image_urls (plain first,
+--                        ON CONFLICT when a key exists): Citus runs INSERT .. SELECT from a local table through the
+--                        coordinator (pull, then COPY into the shards); a unique violation on a worker comes back as
+--                        SQLSTATE 23505, which makes the writer roll the whole transaction back and merge (no
+--                        SAVEPOINT is used, so nothing depends on Citus' subtransaction support).
+--   V5                   ALTER DATABASE .. SET enable_partitionwise_join = on runs on the coordinator; the workers'
+--                        shards keep their native partitions, so set it on the workers' databases as well where the
+--                        Citus version does not propagate ALTER DATABASE .. SET.
 --   refresh_product_assets_view
 --                          the image_urls CTE is pulled to the coordinator and broadcast as an intermediate result,
 --                          then joined with the colocated md5 tables on the workers; cost grows with all of

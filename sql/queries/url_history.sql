@@ -13,34 +13,40 @@
 --
 -- Index: image_urls_pkey (url is COLLATE "C") (LIKE 'prefix%'), then the md5 primary keys of processing_jobs and result_assets.
 -- The CTEs are MATERIALIZED so that Citus evaluates the url-distributed part and the md5-distributed part each on
--- its own and joins the two small results on the coordinator.
+-- its own and joins the small results on the coordinator. Jobs and assets are read in two CTEs rather than one
+-- join: with partition-wise joins on (V5) the planner would otherwise plan the 16 partition pairs one by one, which
+-- made this query plan in ~5.3 ms instead of ~3.4 ms (PostgreSQL 17; execution is under 1 ms).
 WITH names AS MATERIALIZED (
     SELECT u.url, u.md5
     FROM image_urls u
     WHERE u.url LIKE replace(replace(replace(:'url_prefix', '\', '\\'), '%', '\%'), '_', '\_') || '%'
     ORDER BY u.url
     LIMIT :max_urls
-), outcomes AS MATERIALIZED (
-    SELECT j.md5, j.template_id, j.template_version, j.status, j.error_class, j.finished_at,
-           a.asset_type, a.is_primary, a.storage_path, a.width, a.height, a.file_size_bytes
+), jobs AS MATERIALIZED (
+    SELECT j.md5, j.template_id, j.template_version, j.status, j.error_class, j.finished_at
     FROM processing_jobs j
-    LEFT JOIN result_assets a
-           ON a.md5 = j.md5 AND a.template_id = j.template_id AND a.template_version = j.template_version
     WHERE j.md5 IN (SELECT md5 FROM names)
+), assets AS MATERIALIZED (
+    SELECT a.md5, a.template_id, a.template_version, a.asset_type, a.is_primary, a.storage_path, a.width, a.height,
+           a.file_size_bytes
+    FROM result_assets a
+    WHERE a.md5 IN (SELECT md5 FROM names)
 )
 SELECT n.url,
        n.md5,
-       o.template_id,
-       o.template_version,
-       o.status,
-       o.error_class,
-       o.finished_at,
-       o.asset_type,
-       o.is_primary,
-       o.storage_path,
-       o.width,
-       o.height,
-       o.file_size_bytes
+       j.template_id,
+       j.template_version,
+       j.status,
+       j.error_class,
+       j.finished_at,
+       a.asset_type,
+       a.is_primary,
+       a.storage_path,
+       a.width,
+       a.height,
+       a.file_size_bytes
 FROM names n
-LEFT JOIN outcomes o ON o.md5 = n.md5
-ORDER BY n.url, o.template_id, o.template_version, o.asset_type;
+LEFT JOIN jobs j ON j.md5 = n.md5
+LEFT JOIN assets a
+       ON a.md5 = j.md5 AND a.template_id = j.template_id AND a.template_version = j.template_version
+ORDER BY n.url, j.template_id, j.template_version, a.asset_type;

@@ -74,6 +74,20 @@ public final class ScaleBenchmark {
                         Map.of("url_prefix", url(1 + random.nextInt((int) named)), "max_urls", 100)));
                 latency(c, "assets_by_product_id.sql (prefix: 6 of 7 digits)", repeats, () -> byProduct.bind(
                         Map.of("product_id", String.valueOf(1_000_001 + random.nextInt((int) named)).substring(0, 6), "match", "prefix")));
+                // an analyst's export page from the psql file, its cursor anywhere in the jobs' 30 days: a page must cost
+                // the same deep in the range as at its start
+                QueryFile page = QueryFile.in(queries, "time_range_export.sql");
+                Instant first = Instant.parse("2026-10-01T00:00:00Z");
+                long spanSeconds = (long) (images * 2.592);
+                latency(c, "time_range_export.sql (10k-row page, cursor anywhere)", 50, () -> page.bind(Map.of(
+                        "template_id", "default", "template_version", 1, "from", first.toString(),
+                        "to", first.plusSeconds(spanSeconds + 3).toString(),
+                        "after_finished_at", first.plusSeconds((long) (random.nextDouble() * spanSeconds)).toString(),
+                        "after_md5", "", "after_asset_type", "", "page_size", 10_000)));
+                latency(c, "time_range_export.sql (10k-row page, first page)", 50, () -> page.bind(Map.of(
+                        "template_id", "default", "template_version", 1, "from", first.toString(),
+                        "to", first.plusSeconds(spanSeconds + 3).toString(), "after_finished_at", "-infinity",
+                        "after_md5", "", "after_asset_type", "", "page_size", 10_000)));
                 export(c, images);
             }
         } finally {

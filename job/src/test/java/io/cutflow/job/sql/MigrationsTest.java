@@ -51,6 +51,15 @@ class MigrationsTest {
     }
 
     @Test
+    void sessionsOfTheMigratedDatabaseJoinTheMd5TablesPartitionByPartition() throws SQLException {
+        String url = PostgresServer.newDatabase("partitionwise");
+        assertThat(strings(url, "SHOW enable_partitionwise_join")).containsExactly("off");
+        SchemaMigrator.migrate(settings(url), 4);
+        // a new session: the database-level setting applies from the next connection on
+        assertThat(strings(url, "SHOW enable_partitionwise_join")).containsExactly("on");
+    }
+
+    @Test
     void everyTableViewAndColumnHasAComment() throws SQLException {
         String url = migrated("comments");
         assertThat(strings(url, "SELECT c.relname FROM pg_class c WHERE " + DOCUMENTED_RELATIONS + " ORDER BY 1"))
