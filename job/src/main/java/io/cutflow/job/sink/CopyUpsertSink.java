@@ -48,6 +48,9 @@ public final class CopyUpsertSink<T> implements Sink<T> {
             this.time = context.getProcessingTimeService();
             this.intervalMs = intervalMs;
             this.rowsOut = context.metricGroup().getNumRecordsSendCounter();
+            // which path the batches take: a rising merged count outside a replay means existing keys keep arriving
+            context.metricGroup().gauge("batchesInserted", writer::batchesInserted);
+            context.metricGroup().gauge("batchesMerged", writer::batchesMerged);
         }
 
         @Override
