@@ -107,6 +107,7 @@ public final class SinkBenchmark {
             System.out.printf("targets: sink >= 100000 rows/s %s, sink / raw COPY >= 0.6 %s%n",
                     sink >= 100_000 ? "MET" : "MISSED", Stats.median(ratios) >= 0.6 ? "MET" : "MISSED");
             footprint(sinkDb, rows);
+            worstCase(pg, data, batch);
         } finally {
             QualityBenchmark.Scenes.deleteTree(dataDir); // gigabytes of PostgreSQL data per run
         }
@@ -191,15 +192,18 @@ public final class SinkBenchmark {
             writer.flush();
             batchesInserted.addAndGet(writer.batchesInserted());
             batchesMerged.addAndGet(writer.batchesMerged());
+            insertMisses.addAndGet(writer.insertMisses());
         }
     }
 
     private static final java.util.concurrent.atomic.AtomicLong batchesInserted = new java.util.concurrent.atomic.AtomicLong();
     private static final java.util.concurrent.atomic.AtomicLong batchesMerged = new java.util.concurrent.atomic.AtomicLong();
+    private static final java.util.concurrent.atomic.AtomicLong insertMisses = new java.util.concurrent.atomic.AtomicLong();
 
     /** How the last timed run wrote its batches (then starts a new count). */
     private static String batchPaths() {
-        return batchesInserted.getAndSet(0) + " batches inserted, " + batchesMerged.getAndSet(0) + " merged";
+        return batchesInserted.getAndSet(0) + " batches inserted, " + batchesMerged.getAndSet(0) + " merged, "
+                + insertMisses.getAndSet(0) + " inserts missed";
     }
 
     /** The sink as it was before the plain-insert fast path: every batch through the ON CONFLICT merge. */
@@ -242,6 +246,51 @@ public final class SinkBenchmark {
 
     private static void mergeOnlyWrite(DatabaseSettings db, List<HashedObject> data, int batch) throws Exception {
         write(db, MERGE_ONLY, data, batch);
+    }
+
+    /**
+     * The fast path's worst case: a table already holding the 1M rows, then 1M new urls in which every other batch of
+     * each writer carries one existing url that sorts last, so a plain insert of such a batch fails at its very end
+     * (all its work wasted) and the batch is merged. Compared with the merge-only sink on the same stream.
+     */
+    private static void worstCase(EmbeddedDatabase pg, List<HashedObject> existing, int batch) throws Exception {
+        List<List<HashedObject>> shards = new ArrayList<>();
+        java.util.Random random = new java.util.Random(7);
+        int perWriter = existing.size() / writers;
+        for (int w = 0; w < writers; w++) {
+            List<HashedObject> shard = new ArrayList<>(perWriter);
+            for (int i = 0; i < perWriter; i++) {
+                boolean lastOfOddBatch = (i / batch) % 2 == 1 && i % batch == batch - 1;
+                // new urls sort before the existing ones ("new-" < "sku-"): the existing url is the batch's last row
+                shard.add(lastOfOddBatch ? existing.get(random.nextInt(existing.size()))
+                        : new HashedObject(String.format("https://cdn.example.com/products/new-%d-%08x.jpg", w, i),
+                                existing.get(i).md5(), existing.get(i).sizeBytes()));
+            }
+            shards.add(shard);
+        }
+        // interleaved so that parallel() hands writer w exactly shard w
+        List<HashedObject> stream = new ArrayList<>(perWriter * writers);
+        for (int i = 0; i < perWriter; i++) {
+            for (List<HashedObject> shard : shards) {
+                stream.add(shard.get(i));
+            }
+        }
+        double fast = worstCaseRun(pg, "worst_fast", existing, stream, SinkBenchmark::sinkWrite, batch,
+                "worst case, Cutflow sink: every other batch ends with an existing url");
+        double merged = worstCaseRun(pg, "worst_merge", existing, stream, SinkBenchmark::mergeOnlyWrite, batch,
+                "worst case, sink without the fast path (every batch merged)");
+        System.out.printf("worst case: sink / merge-only = %.2f%n", fast / merged);
+    }
+
+    private static double worstCaseRun(EmbeddedDatabase pg, String name, List<HashedObject> existing,
+            List<HashedObject> stream, Loader loader, int batch, String label) throws Exception {
+        DatabaseSettings db = database(pg, name);
+        parallel(db, existing, SinkBenchmark::rawCopy, batch);
+        batchPaths();
+        double rate = timed(label, stream.size(), () -> parallel(db, stream, loader, batch));
+        System.out.println("  (" + batchPaths() + ")");
+        drop(pg, name);
+        return rate;
     }
 
     private static void seedMethod(DatabaseSettings db, List<HashedObject> data, int batch) throws Exception {

@@ -51,6 +51,7 @@ public final class CopyUpsertSink<T> implements Sink<T> {
             // which path the batches take: a rising merged count outside a replay means existing keys keep arriving
             context.metricGroup().gauge("batchesInserted", writer::batchesInserted);
             context.metricGroup().gauge("batchesMerged", writer::batchesMerged);
+            context.metricGroup().gauge("insertMisses", writer::insertMisses);
         }
 
         @Override

@@ -25,9 +25,12 @@ import java.util.Map;
  * {@code INSERT .. SELECT}: most batches of a bucket's new names hold only new keys, and a plain insert skips the
  * speculative insertion ON CONFLICT pays per row (1M urls: 10.4 s against 14.7 s of server time). If any key
  * already exists the insert fails with a unique violation; the transaction is rolled back and the batch is sent
- * again and merged (no savepoint, so nothing here depends on Citus' subtransaction support). After a batch that had
- * to be merged, the next ones are merged straight away until a merge finds every row new or changed: a replay after
- * a restart is all conflicts and would otherwise pay a failed insert per batch. Transient errors (lost connection, serialization failure,
+ * again and merged (no savepoint, so nothing here depends on Citus' subtransaction support). A miss is paid for
+ * (the failed insert's work), so misses back off: after the n-th miss in a row the next 2^n - 1 batches (at most 63)
+ * are merged without trying; a successful insert resets the count. A replay after a restart, all conflicts, thus
+ * costs a handful of failed inserts (each failing on its first rows), and the worst stream, alternating new batches
+ * with batches whose last key exists, settles near the merge-only rate instead of paying a wasted insert every
+ * other batch. Transient errors (lost connection, serialization failure,
  * deadlock, server shutdown) are retried with backoff on a fresh connection; anything else is thrown.
  * Independent of Flink so benchmarks and tests drive it directly.
  */
@@ -36,6 +39,8 @@ public final class CopyUpsertWriter<T> implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CopyUpsertWriter.class);
     private static final String STAGING_MEMORY = "64MB";
     private static final String UNIQUE_VIOLATION = "23505";
+    /** Back-off after consecutive misses of the plain insert: 1, 3, 7, .. up to 63 merged batches. */
+    private static final int MAX_BACKOFF_SHIFT = 6;
 
     private final DatabaseSettings db;
     private final CopyTarget<T> target;
@@ -45,9 +50,11 @@ public final class CopyUpsertWriter<T> implements AutoCloseable {
     private final Map<String, T> batch = new LinkedHashMap<>();
     private Connection connection;
     private long rowsWritten;
-    private boolean expectNewKeys = true;
+    private int missStreak;
+    private int batchesToMerge;
     private long batchesInserted;
     private long batchesMerged;
+    private long insertMisses;
 
     public CopyUpsertWriter(DatabaseSettings db, CopyTarget<T> target, int batchSize, int maxRetries) {
         this.db = db;
@@ -78,9 +85,14 @@ public final class CopyUpsertWriter<T> implements AutoCloseable {
         return batchesInserted;
     }
 
-    /** Batches written by the ON CONFLICT merge (some key already existed, or the fast path is off). */
+    /** Batches written by the ON CONFLICT merge (some key already existed, or the fast path is off or backing off). */
     public long batchesMerged() {
         return batchesMerged;
+    }
+
+    /** Plain inserts that failed on an existing key (each batch was then merged). */
+    public long insertMisses() {
+        return insertMisses;
     }
 
     /** Writes the batch; returns only once it is committed. */
@@ -124,36 +136,39 @@ public final class CopyUpsertWriter<T> implements AutoCloseable {
     }
 
     private void writeBatch(String copyText) throws SQLException, IOException {
-        if (target.insertFirst() && expectNewKeys) {
+        if (target.insertFirst() && batchesToMerge == 0) {
             try {
                 writeBatch(copyText, false);
                 batchesInserted++;
+                missStreak = 0;
                 return;
             } catch (SQLException e) {
                 if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
                     throw e;
                 }
-                LOG.debug("A key of the batch for {} exists already; merging it", target.name());
+                insertMisses++;
+                missStreak++;
+                batchesToMerge = (1 << Math.min(missStreak, MAX_BACKOFF_SHIFT)) - 1;
+                LOG.debug("A key of the batch for {} exists already; merging it and the next {} batches", target.name(),
+                        batchesToMerge);
             }
+        } else if (batchesToMerge > 0) {
+            batchesToMerge--;
         }
-        int changed = writeBatch(copyText, true);
+        writeBatch(copyText, true);
         batchesMerged++;
-        // every row new or changed: the conflicts are over (a replay changes nothing), try the fast path again
-        expectNewKeys = changed == batch.size();
     }
 
-    /** One transaction: COPY into staging, then the plain insert or the merge; returns the rows it changed. */
-    private int writeBatch(String copyText, boolean merge) throws SQLException, IOException {
+    /** One transaction: COPY into staging, then the plain insert or the merge. */
+    private void writeBatch(String copyText, boolean merge) throws SQLException, IOException {
         Connection c = connection();
         try {
             CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
             copy.copyIn("COPY " + stagingTable + " FROM STDIN (FORMAT text)", new StringReader(copyText));
-            int changed;
             try (Statement s = c.createStatement()) {
-                changed = s.executeUpdate(merge ? target.mergeSql(stagingTable) : target.insertSql(stagingTable));
+                s.executeUpdate(merge ? target.mergeSql(stagingTable) : target.insertSql(stagingTable));
             }
             c.commit(); // ON COMMIT DELETE ROWS empties the staging table
-            return changed;
         } catch (SQLException | IOException e) {
             try {
                 c.rollback();

@@ -71,29 +71,36 @@ class CopyUpsertWriterTest {
     }
 
     @Test
-    void newKeysTakeThePlainInsertAndABatchWithAnExistingKeyIsMerged() throws Exception {
+    void newKeysTakeThePlainInsertAndABatchWithAnExistingKeyIsMergedWithBackOff() throws Exception {
         try (CopyUpsertWriter<HashedObject> writer = new CopyUpsertWriter<>(db, UrlMapTargets.IMAGE_URLS, 2, 3)) {
             writeBatch(writer, object("s3://raw/a.jpg", '1'), object("s3://raw/b.jpg", '1'));
-            assertThat(paths(writer)).as("all new: plain insert").containsExactly(1L, 0L);
+            assertThat(paths(writer)).as("all new: plain insert").containsExactly(1L, 0L, 0L);
 
             // a.jpg exists (its content changed): the plain insert fails on the key, the batch is merged
             writeBatch(writer, object("s3://raw/c.jpg", '1'), object("s3://raw/a.jpg", '2'));
-            assertThat(paths(writer)).containsExactly(1L, 1L);
-            // that merge found every row new or changed: the next batch tries the plain insert again
+            assertThat(paths(writer)).containsExactly(1L, 1L, 1L);
+            // first miss: the next batch is merged without trying
             writeBatch(writer, object("s3://raw/d.jpg", '1'), object("s3://raw/e.jpg", '1'));
-            assertThat(paths(writer)).containsExactly(2L, 1L);
+            assertThat(paths(writer)).containsExactly(1L, 2L, 1L);
 
-            // a replay: nothing changes, so the next batch is merged straight away
+            // a replay of d, e: tried, missed again (second in a row), so the next three batches are merged
             writeBatch(writer, object("s3://raw/d.jpg", '1'), object("s3://raw/e.jpg", '1'));
-            assertThat(paths(writer)).containsExactly(2L, 2L);
+            assertThat(paths(writer)).containsExactly(1L, 3L, 2L);
             writeBatch(writer, object("s3://raw/f.jpg", '1'), object("s3://raw/g.jpg", '1'));
-            assertThat(paths(writer)).as("merged without trying the insert first").containsExactly(2L, 3L);
             writeBatch(writer, object("s3://raw/h.jpg", '1'), object("s3://raw/i.jpg", '1'));
-            assertThat(paths(writer)).as("every row of the last merge was new: fast path again").containsExactly(3L, 3L);
-            assertThat(writer.rowsWritten()).isEqualTo(12);
+            writeBatch(writer, object("s3://raw/j.jpg", '1'), object("s3://raw/k.jpg", '1'));
+            assertThat(paths(writer)).as("backing off: merged without trying").containsExactly(1L, 6L, 2L);
+            writeBatch(writer, object("s3://raw/l.jpg", '1'), object("s3://raw/m.jpg", '1'));
+            assertThat(paths(writer)).as("tried again, all new: plain insert").containsExactly(2L, 6L, 2L);
+            // the success reset the streak: one miss backs off one batch again
+            writeBatch(writer, object("s3://raw/n.jpg", '1'), object("s3://raw/a.jpg", '2'));
+            writeBatch(writer, object("s3://raw/o.jpg", '1'), object("s3://raw/p.jpg", '1'));
+            writeBatch(writer, object("s3://raw/q.jpg", '1'), object("s3://raw/r.jpg", '1'));
+            assertThat(paths(writer)).containsExactly(3L, 8L, 3L);
+            assertThat(writer.rowsWritten()).isEqualTo(22);
         }
         TableSnapshot snapshot = TableSnapshot.of(db.jdbcUrl(), "");
-        assertThat(snapshot.rows("image_urls")).hasSize(9);
+        assertThat(snapshot.rows("image_urls")).hasSize(18);
         assertThat(TableSnapshot.count(db.jdbcUrl(), "SELECT count(*) FROM image_urls WHERE url = 's3://raw/a.jpg'"
                 + " AND md5 = '" + "2".repeat(32) + "'")).isEqualTo(1);
     }
@@ -105,8 +112,9 @@ class CopyUpsertWriterTest {
         assertThat(writer.pending()).isZero();
     }
 
+    /** Batches inserted, batches merged, inserts that missed. */
     private static List<Long> paths(CopyUpsertWriter<?> writer) {
-        return List.of(writer.batchesInserted(), writer.batchesMerged());
+        return List.of(writer.batchesInserted(), writer.batchesMerged(), writer.insertMisses());
     }
 
     @Test
