@@ -43,19 +43,17 @@ public final class ExportBenchmark {
             DatabaseSettings db = new DatabaseSettings(pg.jdbcUrl("postgres"), "postgres", "");
             SchemaMigrator.migrate(db, 16);
             try (Connection c = db.connect(); Statement s = c.createStatement()) {
-                long t = System.nanoTime();
                 ScaleBenchmark.load(s, 0, images);
                 s.execute("ANALYZE");
-                System.out.printf("loaded in %.0f s%n", (System.nanoTime() - t) / 1e9);
             }
             // ~97k assets in the first 50k jobs' range; the large range takes ten times as many jobs
             Run small = export(repo, work, pg.jdbcUrl("postgres"), heap, "baseline", 50_000);
             Run large = export(repo, work, pg.jdbcUrl("postgres"), heap, "10x range", Math.min(images, 500_000));
+            double speed = (large.rows() / large.seconds()) / (small.rows() / small.seconds());
             System.out.printf("%nrows: %.1fx the baseline; retained heap after GC: %.2fx the baseline (%d MB against"
                             + " %d MB); speed: %.2fx the baseline's rows/s%n", (double) large.rows() / small.rows(),
                     (double) large.maxRetainedMb() / Math.max(1, small.maxRetainedMb()), large.maxRetainedMb(),
-                    small.maxRetainedMb(), (large.rows() / large.seconds()) / (small.rows() / small.seconds()));
-            double speed = (large.rows() / large.seconds()) / (small.rows() / small.seconds());
+                    small.maxRetainedMb(), speed);
             System.out.printf("targets: 100k-row export < 10 s %s; constant memory (retained heap within 1.25x while"
                             + " rows grow %.0fx) %s; linear time (rows/s of the larger export >= 0.8x) %s%n",
                     small.seconds() < 10 ? "MET" : "MISSED", (double) large.rows() / small.rows(),
@@ -71,12 +69,14 @@ public final class ExportBenchmark {
     private static Run export(Path repo, Path work, String jdbcUrl, String heap, String label, long jobs)
             throws Exception {
         Instant until = START.plusSeconds((long) (jobs * SECONDS_PER_JOB) + 3);
-        Path csv = work.resolve(label.replace(' ', '_') + ".csv");
-        Path gcLog = work.resolve(label.replace(' ', '_') + ".gc.log");
+        String file = label.replace(' ', '_');
+        Path csv = work.resolve(file + ".csv");
+        Path gcLog = work.resolve(file + ".gc.log");
+        Path console = work.resolve(file + ".out");
         ProcessBuilder command = new ProcessBuilder(repo.resolve("bin/cutflow").toString(), "export",
                 "--jdbc-url", jdbcUrl, "--since", START.toString(), "--until", until.toString(),
                 "--format", "csv", "--output", csv.toString())
-                .redirectErrorStream(true).redirectOutput(work.resolve(label.replace(' ', '_') + ".out").toFile());
+                .redirectErrorStream(true).redirectOutput(console.toFile());
         command.environment().put("CUTFLOW_JAVA_OPTS", "-Xmx" + heap + " -XX:+UseSerialGC -Xlog:gc:file=" + gcLog);
         command.environment().put("CUTFLOW_HOME", work.resolve("home").toString());
         long t = System.nanoTime();
@@ -84,7 +84,7 @@ public final class ExportBenchmark {
         double seconds = (System.nanoTime() - t) / 1e9;
         if (exit != 0) {
             throw new IllegalStateException("export " + label + " exited " + exit + ": "
-                    + Files.readString(work.resolve(label.replace(' ', '_') + ".out")));
+                    + Files.readString(console));
         }
         long rows;
         try (var lines = Files.lines(csv)) {

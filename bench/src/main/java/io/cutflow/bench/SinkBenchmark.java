@@ -60,7 +60,6 @@ public final class SinkBenchmark {
                     SinkBenchmark::rawCopy, batch);
             measure("warm-up (not counted): Cutflow sink, " + warmUp.size() + " rows", pg, "warmup_sink", warmUp,
                     SinkBenchmark::sinkWrite, batch);
-            batchPaths(); // not counted either
             drop(pg, "warmup_copy");
             drop(pg, "warmup_sink");
             // raw COPY and the sink alternate, each round into fresh databases: the machine's drift hits both alike
@@ -77,10 +76,8 @@ public final class SinkBenchmark {
                 sinks[r] = timed("round " + (r + 1) + ": Cutflow sink: COPY -> staging -> INSERT, merged on a conflict",
                         data.size(), () -> parallel(db, data, SinkBenchmark::sinkWrite, batch));
                 ratios[r] = sinks[r] / copies[r];
-                System.out.println("  (" + batchPaths() + ")");
                 mergeOnly[r] = measure("round " + (r + 1) + ": sink without the fast path (every batch merged)", pg,
                         "merge" + r, data, SinkBenchmark::mergeOnlyWrite, batch);
-                System.out.println("  (" + batchPaths() + ")");
                 drop(pg, "merge" + r);
                 // every round starts from the same disk state: a growing data directory slowed later rounds
                 drop(pg, "copy" + r);
@@ -93,7 +90,6 @@ public final class SinkBenchmark {
             DatabaseSettings replayDb = sinkDb;
             double replay = timed("Cutflow sink, replay of the same rows (all conflicts)", data.size(),
                     () -> parallel(replayDb, data, SinkBenchmark::sinkWrite, batch));
-            System.out.println("  (" + batchPaths() + ")");
 
             double copy = Stats.median(copies);
             double sink = Stats.median(sinks);
@@ -152,12 +148,18 @@ public final class SinkBenchmark {
         }
     }
 
+    /** Times the work; where it went through CopyUpsertWriter, also prints which path its batches took. */
     private static double timed(String label, int rows, Work work) throws Exception {
+        batchPaths(); // counts from earlier, untimed work are not this run's
         long start = System.nanoTime();
         work.run();
         double seconds = (System.nanoTime() - start) / 1e9;
         double rate = rows / seconds;
         System.out.printf("%-70s %8.2f s %10.0f rows/s%n", label, seconds, rate);
+        String paths = batchPaths();
+        if (!paths.isEmpty()) {
+            System.out.println("  (" + paths + ")");
+        }
         return rate;
     }
 
@@ -200,10 +202,12 @@ public final class SinkBenchmark {
     private static final java.util.concurrent.atomic.AtomicLong batchesMerged = new java.util.concurrent.atomic.AtomicLong();
     private static final java.util.concurrent.atomic.AtomicLong insertMisses = new java.util.concurrent.atomic.AtomicLong();
 
-    /** How the last timed run wrote its batches (then starts a new count). */
+    /** How the batches written since the last call went (empty if none went through the writer); starts a new count. */
     private static String batchPaths() {
-        return batchesInserted.getAndSet(0) + " batches inserted, " + batchesMerged.getAndSet(0) + " merged, "
-                + insertMisses.getAndSet(0) + " inserts missed";
+        long inserted = batchesInserted.getAndSet(0);
+        long merged = batchesMerged.getAndSet(0);
+        long missed = insertMisses.getAndSet(0);
+        return inserted + merged == 0 ? "" : inserted + " batches inserted, " + merged + " merged, " + missed + " inserts missed";
     }
 
     /** The sink as it was before the plain-insert fast path: every batch through the ON CONFLICT merge. */
@@ -286,9 +290,7 @@ public final class SinkBenchmark {
             List<HashedObject> stream, Loader loader, int batch, String label) throws Exception {
         DatabaseSettings db = database(pg, name);
         parallel(db, existing, SinkBenchmark::rawCopy, batch);
-        batchPaths();
         double rate = timed(label, stream.size(), () -> parallel(db, stream, loader, batch));
-        System.out.println("  (" + batchPaths() + ")");
         drop(pg, name);
         return rate;
     }

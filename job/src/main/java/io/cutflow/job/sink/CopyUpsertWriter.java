@@ -30,8 +30,8 @@ import java.util.Map;
  * are merged without trying; a successful insert resets the count. A replay after a restart, all conflicts, thus
  * costs a handful of failed inserts (each failing on its first rows), and the worst stream, alternating new batches
  * with batches whose last key exists, settles near the merge-only rate instead of paying a wasted insert every
- * other batch. Transient errors (lost connection, serialization failure,
- * deadlock, server shutdown) are retried with backoff on a fresh connection; anything else is thrown.
+ * other batch. Transient errors (lost connection, serialization failure, deadlock, server shutdown) are retried with
+ * backoff on a fresh connection; anything else is thrown.
  * Independent of Flink so benchmarks and tests drive it directly.
  */
 public final class CopyUpsertWriter<T> implements AutoCloseable {
@@ -138,7 +138,7 @@ public final class CopyUpsertWriter<T> implements AutoCloseable {
     private void writeBatch(String copyText) throws SQLException, IOException {
         if (target.insertFirst() && batchesToMerge == 0) {
             try {
-                writeBatch(copyText, false);
+                writeInOneTransaction(copyText, false);
                 batchesInserted++;
                 missStreak = 0;
                 return;
@@ -155,12 +155,12 @@ public final class CopyUpsertWriter<T> implements AutoCloseable {
         } else if (batchesToMerge > 0) {
             batchesToMerge--;
         }
-        writeBatch(copyText, true);
+        writeInOneTransaction(copyText, true);
         batchesMerged++;
     }
 
     /** One transaction: COPY into staging, then the plain insert or the merge. */
-    private void writeBatch(String copyText, boolean merge) throws SQLException, IOException {
+    private void writeInOneTransaction(String copyText, boolean merge) throws SQLException, IOException {
         Connection c = connection();
         try {
             CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
