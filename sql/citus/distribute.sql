@@ -40,7 +40,8 @@
 --   assets_by_product_id   reads product_assets_view, a local table on the coordinator: plain PostgreSQL.
 --   assets_by_url          reads product_assets_view, a local table on the coordinator: plain PostgreSQL.
 --   url_history            image_urls prefix scan on every shard (hash distribution cannot prune a LIKE prefix),
---                          then md5 IN (intermediate result) on the colocated md5 tables, joined on the coordinator.
+--                          then md5 = ANY (array of the intermediate result) on each md5 table, joined on the
+--                          coordinator.
 --   time_range_export      colocated join pushed down to every shard; each returns its first page_size rows in
 --                          order and the coordinator merges them.
 --   failures_top10, daily_throughput, storage_by_asset_type

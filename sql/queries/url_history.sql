@@ -15,7 +15,9 @@
 -- The CTEs are MATERIALIZED so that Citus evaluates the url-distributed part and the md5-distributed part each on
 -- its own and joins the small results on the coordinator. Jobs and assets are read in two CTEs rather than one
 -- join: with partition-wise joins on (V5) the planner would otherwise plan the 16 partition pairs one by one, which
--- made this query plan in ~5.3 ms instead of ~3.4 ms (PostgreSQL 17; execution is under 1 ms).
+-- made this query plan in ~5.3 ms instead of ~3.4 ms (PostgreSQL 17; execution is under 1 ms). Each looks its md5s
+-- up as md5 = ANY (ARRAY(..)): an index condition on every partition's primary key whatever the tables' size (as
+-- md5 IN (SELECT ..) the planner hash-joined whole small tables: 16 ms instead of 1.2 ms at 20k images).
 WITH names AS MATERIALIZED (
     SELECT u.url, u.md5
     FROM image_urls u
@@ -25,12 +27,12 @@ WITH names AS MATERIALIZED (
 ), jobs AS MATERIALIZED (
     SELECT j.md5, j.template_id, j.template_version, j.status, j.error_class, j.finished_at
     FROM processing_jobs j
-    WHERE j.md5 IN (SELECT md5 FROM names)
+    WHERE j.md5 = ANY (ARRAY(SELECT md5 FROM names))
 ), assets AS MATERIALIZED (
     SELECT a.md5, a.template_id, a.template_version, a.asset_type, a.is_primary, a.storage_path, a.width, a.height,
            a.file_size_bytes
     FROM result_assets a
-    WHERE a.md5 IN (SELECT md5 FROM names)
+    WHERE a.md5 = ANY (ARRAY(SELECT md5 FROM names))
 )
 SELECT n.url,
        n.md5,
