@@ -103,8 +103,8 @@ Refuses values that would break the job or leak a secret. Mirrors the job's own 
 {{- if or (lt (int .Values.job.parallelism) 1) (gt (int .Values.job.parallelism) $maxParallelism) -}}
 {{- fail (printf "job.parallelism must be between 1 and pipeline.max-parallelism (%d)" $maxParallelism) -}}
 {{- end -}}
-{{- if and (eq .Values.job.upgradeMode "savepoint") (not (index .Values.flinkConfiguration "state.savepoints.dir")) -}}
-{{- fail "job.upgradeMode savepoint needs flinkConfiguration state.savepoints.dir" -}}
+{{- if and (eq .Values.job.upgradeMode "savepoint") (not (index .Values.flinkConfiguration "execution.checkpointing.savepoint-dir")) -}}
+{{- fail "job.upgradeMode savepoint needs flinkConfiguration execution.checkpointing.savepoint-dir" -}}
 {{- end -}}
 {{- end -}}
 

@@ -4,7 +4,7 @@ import io.cutflow.inference.BackgroundRemovalFunction;
 import io.cutflow.inference.InferenceRequest;
 import io.cutflow.inference.InferenceResult;
 import io.cutflow.inference.InferenceSettings;
-import io.cutflow.inference.ParameterTemplate;
+import io.cutflow.inference.TemplateSource;
 import io.cutflow.inference.model.BatchPolicy;
 import io.cutflow.inference.model.ModelProfile;
 import io.cutflow.inference.model.ModelProfiles;
@@ -27,7 +27,6 @@ import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -61,32 +60,47 @@ public final class CutflowJob {
                 : GlobalConfiguration.loadConfiguration(System.getenv("FLINK_CONF_DIR"));
         config.addAll(JobArguments.parse(args));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
-        prepareDatabase(config);
+        // nothing here touches the database or the model: the client that submits needs neither the password nor
+        // the model file; the task managers migrate the schema, resolve templates and load the model at open()
         build(env, config);
         env.execute("cutflow");
     }
 
-    /** Applies the schema migrations when enabled (they are idempotent). */
+    /** Applies the schema migrations here and now when enabled (local tools; the job itself migrates on its workers). */
     public static void prepareDatabase(Configuration config) {
         if (config.get(CutflowOptions.DB_MIGRATE)) {
             SchemaMigrator.migrate(DatabaseSettings.from(config), config.get(CutflowOptions.DB_PARTITIONS));
         }
     }
 
+    /** The job's database: migrated by the first connection of each task manager when cutflow.db.migrate is on. */
+    static DatabaseSettings jobDatabase(Configuration config) {
+        DatabaseSettings db = DatabaseSettings.from(config);
+        return config.get(CutflowOptions.DB_MIGRATE) ? db.withMigration(config.get(CutflowOptions.DB_PARTITIONS)) : db;
+    }
+
     /** Adds the pipeline to the environment; the settings that make savepoints upgradeable are applied here. */
     public static void build(StreamExecutionEnvironment env, Configuration config) {
         String raw = require(config, CutflowOptions.RAW.key(), config.get(CutflowOptions.RAW));
         String processed = require(config, CutflowOptions.PROCESSED.key(), config.get(CutflowOptions.PROCESSED));
-        DatabaseSettings db = DatabaseSettings.from(config);
-        InferenceSettings inference = inferenceSettings(config, processed, db);
+        DatabaseSettings db = jobDatabase(config);
+        InferenceSettings inference = inferenceSettings(config, processed);
+        TemplateSource templates = TemplateRepository.source(db, config.get(CutflowOptions.TEMPLATES));
 
         Configuration pipeline = new Configuration();
         pipeline.set(PipelineOptions.AUTO_GENERATE_UIDS, false);
         pipeline.set(PipelineOptions.GENERIC_TYPES, false);
-        env.configure(pipeline);
         if (!config.contains(CheckpointingOptions.CHECKPOINTING_INTERVAL)) {
             env.enableCheckpointing(Duration.ofSeconds(10).toMillis());
         }
+        if (!config.contains(CheckpointingOptions.ENABLE_UNALIGNED)) {
+            // a backfill queues object references ahead of a model that takes seconds per image: aligned barriers
+            // would wait behind the whole queue (checkpoints of minutes); unaligned ones overtake it and persist the
+            // (small) references instead
+            pipeline.set(CheckpointingOptions.ENABLE_UNALIGNED, true);
+            pipeline.set(CheckpointingOptions.ALIGNED_CHECKPOINT_TIMEOUT, Duration.ZERO);
+        }
+        env.configure(pipeline);
         if (!config.contains(PipelineOptions.MAX_PARALLELISM)) {
             env.setMaxParallelism(DEFAULT_MAX_PARALLELISM); // fixed key groups: savepoints restore at any parallelism
         }
@@ -114,18 +128,16 @@ public final class CutflowJob {
 
         long timeoutMs = config.get(CutflowOptions.TIMEOUT).toMillis();
         DataStream<InferenceResult> results = AsyncDataStream
-                .unorderedWait(firstSightings, new BackgroundRemovalFunction(inference, timeoutMs), timeoutMs,
+                .unorderedWait(firstSightings, new BackgroundRemovalFunction(inference, templates, timeoutMs), timeoutMs,
                         TimeUnit.MILLISECONDS, config.get(CutflowOptions.CAPACITY))
                 .name("Background removal").uid(UID_INFERENCE)
                 .map(new ResultTally()).name("Tally results").uid(UID_TALLY);
         results.sinkTo(MetadataSinks.results(db, batchSize, batchInterval)).name("processing_jobs + result_assets").uid(UID_SINK_RESULTS);
     }
 
-    static InferenceSettings inferenceSettings(Configuration config, String processed, DatabaseSettings db) {
+    /** The inference settings without templates (the task managers resolve those); the model is checked where it runs. */
+    static InferenceSettings inferenceSettings(Configuration config, String processed) {
         String model = config.get(CutflowOptions.MODEL_PATH);
-        if (!Files.isReadable(Path.of(model))) {
-            throw new IllegalArgumentException("model not found: " + model + " (bin/fetch-model downloads ISNet medium, or pass --model)");
-        }
         String device = config.get(CutflowOptions.DEVICE);
         if (!List.of("cpu", "cuda").contains(device)) {
             throw new IllegalArgumentException(CutflowOptions.DEVICE.key() + " must be cpu or cuda: " + device);
@@ -133,9 +145,8 @@ public final class CutflowJob {
         String profilesFile = config.get(CutflowOptions.MODEL_PROFILES_FILE);
         ModelProfile profile = ModelProfiles.get(config.get(CutflowOptions.MODEL_PROFILE),
                 profilesFile == null ? null : Path.of(profilesFile));
-        List<ParameterTemplate> templates = TemplateRepository.load(db, config.get(CutflowOptions.TEMPLATES));
         return new InferenceSettings(model, profile, device, config.get(CutflowOptions.INTRA_OP_THREADS),
-                config.get(CutflowOptions.CONCURRENCY), processed, templates,
+                config.get(CutflowOptions.CONCURRENCY), processed, List.of(),
                 config.get(CutflowOptions.MAX_OBJECT_SIZE).getBytes(), config.get(CutflowOptions.MAX_PIXELS),
                 config.get(CutflowOptions.PNG_COMPRESSION), config.get(CutflowOptions.MAX_ATTEMPTS),
                 new BatchPolicy(config.get(CutflowOptions.BATCH_SIZE), config.get(CutflowOptions.BATCH_DELAY).toMillis()));

@@ -3,6 +3,7 @@ package io.cutflow.inference;
 import io.cutflow.inference.model.ExecutionProvider;
 import io.cutflow.inference.model.MicroBatchingRunner;
 import io.cutflow.inference.model.ModelException;
+import io.cutflow.inference.model.ModelLease;
 import io.cutflow.inference.model.ModelRunner;
 import io.cutflow.inference.model.SharedModelRunners;
 import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
@@ -16,8 +17,11 @@ import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.net.InetAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -30,12 +34,23 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The inference stage: {@code asyncInvoke} is called on the task thread, so the blocking work goes to this
  * function's own executor (bounded by the operator's capacity); a timeout completes the record as a failed job
- * instead of restarting the job. One model session per device is shared by every slot of the task manager.
+ * instead of restarting the job. One model session per device is shared by every slot of the task manager; each
+ * subtask holds it from open() to close(), and the last one out closes it. The model file and the templates are
+ * resolved here, on the task manager, not on the client that submitted the job.
  */
 public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceRequest, InferenceResult> {
 
-    private final InferenceSettings settings;
+    private static final Logger LOG = LoggerFactory.getLogger(BackgroundRemovalFunction.class);
+
+    /** Flink runs it when it drops the job's class loader: no session may outlive the job that loaded it. */
+    private static final String RELEASE_HOOK = "cutflow-model-sessions";
+
+    private final InferenceSettings configured;
+    private final TemplateSource templates;
     private final long timeoutMs;
+
+    private transient InferenceSettings settings;
+    private transient ModelLease lease;
 
     private transient ThreadPoolExecutor executor;
     /** Set by close(): the task is stopping, cancelling or failing over, and the executor's threads are interrupted. */
@@ -46,25 +61,39 @@ public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceReques
     private transient Histogram latencyMs;
     private transient Meter imagesPerSecond;
 
+    /** Templates fixed up front (those of {@code settings}). */
     public BackgroundRemovalFunction(InferenceSettings settings, long timeoutMs) {
-        this.settings = settings;
+        this(settings, TemplateSource.fixed(settings.templates()), timeoutMs);
+    }
+
+    public BackgroundRemovalFunction(InferenceSettings settings, TemplateSource templates, long timeoutMs) {
+        this.configured = settings;
+        this.templates = templates;
         this.timeoutMs = timeoutMs;
     }
 
     @Override
     public void open(OpenContext openContext) throws Exception {
         int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+        String worker = hostName() + "#" + subtask;
+        Path model = Path.of(configured.modelPath());
+        if (!Files.isReadable(model)) {
+            throw new ModelException("model not found on task manager " + worker + ": " + model.toAbsolutePath()
+                    + " (every task manager needs the file at cutflow.model.path: bake it into the image with"
+                    + " bin/fetch-model, or mount it)");
+        }
+        settings = configured.withTemplates(templates.load());
+        getRuntimeContext().registerUserCodeClassLoaderReleaseHookIfAbsent(RELEASE_HOOK, SharedModelRunners::releaseAll);
         boolean cuda = "cuda".equals(settings.device());
         ExecutionProvider provider = cuda ? ExecutionProvider.cuda(gpuIndex(subtask)) : ExecutionProvider.cpu();
-        ModelRunner runner;
         try {
-            runner = SharedModelRunners.acquire(Path.of(settings.modelPath()), settings.profile(), provider, settings.intraOpThreads(),
-                    settings.batching());
+            lease = SharedModelRunners.lease(model, settings.profile(), provider, settings.intraOpThreads(), settings.batching());
         } catch (ModelException e) {
             // a missing CUDA runtime is a set-up error: restarting cannot fix it, and falling back would hide it
             throw cuda ? new SuppressRestartsException(e) : e;
         }
-        remover = new BackgroundRemover(runner, settings, hostName() + "#" + subtask);
+        ModelRunner runner = lease.runner();
+        remover = new BackgroundRemover(runner, settings, worker);
 
         AtomicInteger threads = new AtomicInteger();
         executor = new ThreadPoolExecutor(settings.concurrency(), settings.concurrency(), 0L, TimeUnit.MILLISECONDS,
@@ -127,9 +156,20 @@ public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceReques
     @Override
     public void close() throws Exception {
         closing = true;
+        boolean idle = true;
         if (executor != null) {
             executor.shutdownNow();
-            executor.awaitTermination(30, TimeUnit.SECONDS);
+            idle = executor.awaitTermination(30, TimeUnit.SECONDS);
+        }
+        if (lease != null) {
+            if (idle) {
+                lease.close();
+            } else {
+                // a native run still in progress must not see its session closed under it; the class-loader release
+                // hook closes the session once the job's tasks are gone
+                LOG.warn("Inference threads still running 30 s after close(): the model session is left to the"
+                        + " class-loader release hook");
+            }
         }
     }
 

@@ -7,8 +7,8 @@ import java.io.Serializable;
 import java.util.List;
 
 /**
- * Everything the inference stage needs, resolved from the job's configuration on the client and shipped with the
- * function.
+ * Everything the inference stage needs, from the job's configuration, shipped with the function. Nothing here is a
+ * secret; the templates may be empty on the client and resolved on the task manager ({@link TemplateSource}).
  *
  * @param device {@code cpu}, or {@code cuda}: the GPU Flink assigned to the task manager, chosen per subtask
  * @param intraOpThreads ONNX Runtime threads per session run (0: ONNX Runtime's default)
@@ -38,6 +38,12 @@ public record InferenceSettings(
             int pngCompressionLevel, int maxAttempts) {
         this(modelPath, profile, device, intraOpThreads, concurrency, processedBase, templates, maxObjectBytes,
                 maxPixels, pngCompressionLevel, maxAttempts, BatchPolicy.none());
+    }
+
+    /** The same settings with the templates resolved where the function runs ({@link TemplateSource}). */
+    public InferenceSettings withTemplates(List<ParameterTemplate> resolved) {
+        return new InferenceSettings(modelPath, profile, device, intraOpThreads, concurrency, processedBase, resolved,
+                maxObjectBytes, maxPixels, pngCompressionLevel, maxAttempts, batching);
     }
 
     public InferenceSettings {

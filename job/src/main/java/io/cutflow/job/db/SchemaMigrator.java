@@ -11,14 +11,18 @@ public final class SchemaMigrator {
     private SchemaMigrator() {}
 
     public static MigrateResult migrate(DatabaseSettings db, int partitions) {
-        if (partitions < 1 || partitions > 4096) {
-            throw new IllegalArgumentException("partitions must be in 1..4096: " + partitions);
-        }
+        checkPartitions(partitions);
         Flyway flyway = Flyway.configure(SchemaMigrator.class.getClassLoader())
                 .dataSource(db.jdbcUrl(), db.user(), db.password())
                 .locations("classpath:db/migration")
                 .placeholders(Map.of("partitions", Integer.toString(partitions)))
                 .load();
         return flyway.migrate();
+    }
+
+    static void checkPartitions(int partitions) {
+        if (partitions < 1 || partitions > 4096) {
+            throw new IllegalArgumentException("partitions must be in 1..4096: " + partitions);
+        }
     }
 }

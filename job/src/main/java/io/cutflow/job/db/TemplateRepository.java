@@ -2,6 +2,7 @@ package io.cutflow.job.db;
 
 import io.cutflow.inference.AssetType;
 import io.cutflow.inference.ParameterTemplate;
+import io.cutflow.inference.TemplateSource;
 
 import java.sql.Array;
 import java.sql.Connection;
@@ -16,12 +17,24 @@ public final class TemplateRepository {
 
     private TemplateRepository() {}
 
+    /**
+     * The templates as the inference stage resolves them: on the task manager when it opens (after the first
+     * connection migrated the schema), so the client needs no database access.
+     */
+    public static TemplateSource source(DatabaseSettings db, List<String> specs) {
+        if (specs.isEmpty()) {
+            throw new IllegalArgumentException("no parameter template configured (cutflow.templates)");
+        }
+        List<String> copy = List.copyOf(specs);
+        return () -> load(db, copy);
+    }
+
     public static List<ParameterTemplate> load(DatabaseSettings db, List<String> specs) {
         if (specs.isEmpty()) {
             throw new IllegalArgumentException("no parameter template configured (cutflow.templates)");
         }
         List<ParameterTemplate> templates = new ArrayList<>();
-        try (Connection c = db.connect()) {
+        try (Connection c = db.connect()) { // migrates first when the settings ask for it
             for (String spec : specs) {
                 ParameterTemplate template = load(c, spec.strip());
                 if (templates.stream().anyMatch(t -> t.id().equals(template.id()))) {

@@ -9,11 +9,13 @@ import io.cutflow.job.db.DatabaseSettings;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -105,6 +107,16 @@ public final class CutflowCli {
                 config.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
                 config.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
                 config.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, java.time.Duration.ofSeconds(2));
+            }
+            String model = config.get(CutflowOptions.MODEL_PATH);
+            if (!Files.isReadable(Path.of(model))) {
+                // this JVM is the task manager of a local run: say so before Flink starts
+                throw new IllegalArgumentException("model not found: " + model
+                        + " (bin/fetch-model downloads ISNet medium, or pass --model)");
+            }
+            if (!config.contains(TaskManagerOptions.BUFFER_DEBLOAT_ENABLED)) {
+                // as flink-conf/config.yaml: few records queue ahead of inference, barriers are not held up
+                config.set(TaskManagerOptions.BUFFER_DEBLOAT_ENABLED, true);
             }
             applyLocalCpuLayout(config, Runtime.getRuntime().availableProcessors());
             int parallelism = config.getOptional(CoreOptions.DEFAULT_PARALLELISM).orElse(1);

@@ -4,7 +4,6 @@ import io.cutflow.inference.AssetRecord;
 import io.cutflow.inference.InferenceResult;
 import io.cutflow.job.db.DatabaseSettings;
 import io.cutflow.job.hashing.HashedObject;
-import org.apache.flink.connector.jdbc.JdbcConnectionOptions;
 import org.apache.flink.connector.jdbc.JdbcExecutionOptions;
 import org.apache.flink.connector.jdbc.JdbcStatementBuilder;
 import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
@@ -157,11 +156,6 @@ public final class MetadataSinks {
                         .withBatchIntervalMs(interval.toMillis())
                         .withMaxRetries(MAX_RETRIES)
                         .build())
-                .buildAtLeastOnce(new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
-                        .withUrl(db.jdbcUrl())
-                        .withDriverName("org.postgresql.Driver")
-                        .withUsername(db.user())
-                        .withPassword(db.password())
-                        .build());
+                .buildAtLeastOnce(new WorkerConnectionProvider(db));
     }
 }

@@ -1,15 +1,26 @@
 package io.cutflow.inference.model;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One model session per (model file, device) per JVM, shared by every slot of the task manager: an ISNet session
- * holds ~2 GB, so one per slot would not fit. Sessions live as long as the JVM, which also survives job restarts
- * without reloading (ONNX Runtime belongs in the cluster's lib/, so this class is loaded once).
+ * One model session per (model file, device) per class loader, shared by every slot of the task manager: an ISNet
+ * session holds ~2 GB, so one per slot would not fit. Sessions are reference-counted: each slot holds a
+ * {@link ModelLease} from {@code open()} to {@code close()}, and the last release closes the session (and the
+ * micro-batcher's thread). This class travels in the job jar, so every job has its own copy of the registry; without
+ * the release a long-lived session cluster kept one session per submitted job until it ran out of memory.
+ * {@link #releaseAll()} is the safety net Flink calls when it drops the job's class loader.
  */
 public final class SharedModelRunners {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SharedModelRunners.class);
 
     /**
      * Stack for threads that enter ONNX Runtime: its native initialisation and graph optimisation overflow the
@@ -17,9 +28,138 @@ public final class SharedModelRunners {
      */
     public static final long NATIVE_STACK_BYTES = 64L << 20;
 
-    /** Model runs executed by every session of this JVM (tests check that duplicates are never inferred). */
+    private record Key(Path modelFile, String profileName, ExecutionProvider provider, int threads) {
+        static Key of(Path modelFile, ModelProfile profile, ExecutionProvider provider, int threads) {
+            return new Key(modelFile.toAbsolutePath().normalize(), profile.name(), provider, threads);
+        }
+    }
+
+    private record BatcherKey(Key session, BatchPolicy policy) {}
+
+    /** A shared resource and how many leases hold it. */
+    private static final class Held<R> {
+        final R resource;
+        int holders;
+
+        Held(R resource) {
+            this.resource = resource;
+        }
+    }
+
+    /** Guarded by itself, as is {@link #BATCHERS}: acquire and release are rare (task start and stop). */
+    private static final Map<Key, Held<OnnxModelRunner>> SESSIONS = new HashMap<>();
+    private static final Map<BatcherKey, Held<MicroBatchingRunner>> BATCHERS = new HashMap<>();
+    /** Runs of sessions already closed, so {@link #totalRunCount()} never goes backwards. */
+    private static final AtomicLong RETIRED_RUNS = new AtomicLong();
+
+    private SharedModelRunners() {}
+
+    /** Model runs executed by every session of this class loader, closed ones included. */
     public static long totalRunCount() {
-        return RUNNERS.values().stream().mapToLong(OnnxModelRunner::runCount).sum();
+        synchronized (SESSIONS) {
+            return RETIRED_RUNS.get() + SESSIONS.values().stream().mapToLong(h -> h.resource.runCount()).sum();
+        }
+    }
+
+    /** Sessions open now (tests check that the last release closes them). */
+    public static int openSessions() {
+        synchronized (SESSIONS) {
+            return SESSIONS.size();
+        }
+    }
+
+    /**
+     * A hold on the shared session, behind a shared {@link MicroBatchingRunner} when the policy batches this
+     * profile (every slot's calls then meet in the same batches). Close the lease when the caller stops.
+     */
+    public static ModelLease lease(Path modelFile, ModelProfile profile, ExecutionProvider provider, int intraOpThreads,
+            BatchPolicy policy) throws ModelException {
+        Key key = Key.of(modelFile, profile, provider, intraOpThreads);
+        synchronized (SESSIONS) {
+            Held<OnnxModelRunner> session = SESSIONS.get(key);
+            if (session == null) {
+                session = new Held<>(loadOnLargeStack(key.modelFile(), profile, provider, intraOpThreads));
+                SESSIONS.put(key, session);
+                LOG.info("Loaded model session {} on {} ({} open)", key.modelFile(), provider, SESSIONS.size());
+            }
+            session.holders++;
+            if (!policy.batches(profile)) {
+                return new ModelLease(session.resource, () -> release(key, null));
+            }
+            BatcherKey batcherKey = new BatcherKey(key, policy);
+            Held<MicroBatchingRunner> batcher = BATCHERS.computeIfAbsent(batcherKey,
+                    k -> new Held<>(new MicroBatchingRunner(SESSIONS.get(key).resource, policy)));
+            batcher.holders++;
+            return new ModelLease(batcher.resource, () -> release(key, batcherKey));
+        }
+    }
+
+    /** A hold that is never released (tools and tests that live as long as the JVM). */
+    public static ModelRunner acquire(Path modelFile, ModelProfile profile, ExecutionProvider provider, int intraOpThreads,
+            BatchPolicy policy) throws ModelException {
+        return lease(modelFile, profile, provider, intraOpThreads, policy).runner();
+    }
+
+    public static ModelRunner acquire(Path modelFile, ModelProfile profile, ExecutionProvider provider, int intraOpThreads)
+            throws ModelException {
+        return acquire(modelFile, profile, provider, intraOpThreads, BatchPolicy.none());
+    }
+
+    private static void release(Key key, BatcherKey batcherKey) {
+        List<AutoCloseable> toClose = new ArrayList<>(2);
+        synchronized (SESSIONS) {
+            if (batcherKey != null) {
+                Held<MicroBatchingRunner> batcher = BATCHERS.get(batcherKey);
+                if (batcher != null && --batcher.holders == 0) {
+                    BATCHERS.remove(batcherKey);
+                    toClose.add(batcher.resource);
+                }
+            }
+            Held<OnnxModelRunner> session = SESSIONS.get(key);
+            if (session != null && --session.holders == 0) {
+                SESSIONS.remove(key);
+                RETIRED_RUNS.addAndGet(session.resource.runCount());
+                toClose.add(session.resource);
+            }
+            // closed under the lock: a lease taken right after must not find a half-closed session
+            closeAll(toClose);
+        }
+        if (!toClose.isEmpty()) {
+            LOG.info("Released the last hold on model session {}: closed", key.modelFile());
+        }
+    }
+
+    /**
+     * Closes every session and batcher of this class loader, held or not. Flink calls it when it releases the job's
+     * user-code class loader, after every task of the job on this task manager has ended.
+     */
+    public static void releaseAll() {
+        synchronized (SESSIONS) {
+            List<AutoCloseable> toClose = new ArrayList<>();
+            BATCHERS.values().forEach(h -> toClose.add(h.resource));
+            SESSIONS.values().forEach(h -> {
+                RETIRED_RUNS.addAndGet(h.resource.runCount());
+                toClose.add(h.resource);
+            });
+            BATCHERS.clear();
+            SESSIONS.clear();
+            if (!toClose.isEmpty()) {
+                LOG.info("Class loader released: closing {} model session(s) and batcher(s)", toClose.size());
+            }
+            closeAll(toClose);
+        }
+    }
+
+    private static void closeAll(List<AutoCloseable> resources) {
+        for (AutoCloseable resource : resources) {
+            try {
+                resource.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                LOG.warn("Closing {} failed: {}", resource, e.toString());
+            }
+        }
     }
 
     /** Loads the session on a thread with a native-sized stack; the caller (a Flink task thread) waits. */
@@ -47,53 +187,5 @@ public final class SharedModelRunners {
             throw failure[0];
         }
         return loaded[0];
-    }
-
-    private record Key(Path modelFile, String profileName, ExecutionProvider provider, int threads) {
-        static Key of(Path modelFile, ModelProfile profile, ExecutionProvider provider, int threads) {
-            return new Key(modelFile.toAbsolutePath().normalize(), profile.name(), provider, threads);
-        }
-    }
-
-    private static final Map<Key, OnnxModelRunner> RUNNERS = new ConcurrentHashMap<>();
-
-    private SharedModelRunners() {}
-
-    private record BatcherKey(Key session, BatchPolicy policy) {}
-
-    private static final Map<BatcherKey, MicroBatchingRunner> BATCHERS = new ConcurrentHashMap<>();
-
-    /**
-     * The shared session, behind a shared {@link MicroBatchingRunner} when the policy batches this profile: every
-     * slot's calls then meet in the same batches.
-     */
-    public static ModelRunner acquire(Path modelFile, ModelProfile profile, ExecutionProvider provider, int intraOpThreads,
-            BatchPolicy policy) throws ModelException {
-        Key key = Key.of(modelFile, profile, provider, intraOpThreads);
-        ModelRunner session = acquire(key, profile);
-        if (!policy.batches(profile)) {
-            return session;
-        }
-        return BATCHERS.computeIfAbsent(new BatcherKey(key, policy), k -> new MicroBatchingRunner(session, policy));
-    }
-
-    public static ModelRunner acquire(Path modelFile, ModelProfile profile, ExecutionProvider provider, int intraOpThreads)
-            throws ModelException {
-        return acquire(Key.of(modelFile, profile, provider, intraOpThreads), profile);
-    }
-
-    private static ModelRunner acquire(Key key, ModelProfile profile) throws ModelException {
-        OnnxModelRunner existing = RUNNERS.get(key);
-        if (existing != null) {
-            return existing;
-        }
-        synchronized (RUNNERS) {
-            existing = RUNNERS.get(key);
-            if (existing == null) {
-                existing = loadOnLargeStack(key.modelFile(), profile, key.provider(), key.threads());
-                RUNNERS.put(key, existing);
-            }
-            return existing;
-        }
     }
 }
