@@ -14,6 +14,7 @@ import io.cutflow.job.db.TemplateRepository;
 import io.cutflow.job.hashing.ContentHasher;
 import io.cutflow.job.hashing.FirstSightingFilter;
 import io.cutflow.job.hashing.HashedObject;
+import io.cutflow.job.resume.SkipCompletedFunction;
 import io.cutflow.job.sink.MetadataSinks;
 import io.cutflow.job.sink.ResultTally;
 import io.cutflow.job.source.DiscoveredObject;
@@ -33,7 +34,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The Cutflow job: raw objects -> MD5 -> first sightings -> background removal -> assets and PostgreSQL.
+ * The Cutflow job: raw objects -> MD5 -> first sightings -> not done yet (the database) -> background removal ->
+ * assets and PostgreSQL.
  * {@code flink run cutflow-job.jar --raw s3://raw/ --processed s3://processed/ --jdbc-url jdbc:postgresql://...}
  */
 public final class CutflowJob {
@@ -46,6 +48,7 @@ public final class CutflowJob {
     public static final String UID_SOURCE = "raw-object-watch";
     public static final String UID_HASHER = "content-hasher";
     public static final String UID_FIRST_SIGHTING = "first-sighting";
+    public static final String UID_SKIP_COMPLETED = "skip-completed";
     public static final String UID_INFERENCE = "background-removal";
     public static final String UID_TALLY = "result-tally";
     public static final String UID_SINK_URLS = "sink-image-urls";
@@ -126,9 +129,19 @@ public final class CutflowJob {
                 .keyBy(HashedObject::md5)
                 .process(new FirstSightingFilter()).name("First sighting per MD5").uid(UID_FIRST_SIGHTING);
 
+        DataStream<InferenceRequest> toInfer = firstSightings;
+        if (config.get(CutflowOptions.RESUME_SKIP_COMPLETED)) {
+            int lookupBatch = config.get(CutflowOptions.RESUME_BATCH_SIZE);
+            toInfer = AsyncDataStream.unorderedWait(firstSightings,
+                            new SkipCompletedFunction(db, templates, lookupBatch,
+                                    config.get(CutflowOptions.RESUME_BATCH_DELAY).toMillis()),
+                            5, TimeUnit.MINUTES, 2 * lookupBatch)
+                    .name("Skip completed work").uid(UID_SKIP_COMPLETED);
+        }
+
         long timeoutMs = config.get(CutflowOptions.TIMEOUT).toMillis();
         DataStream<InferenceResult> results = AsyncDataStream
-                .unorderedWait(firstSightings, new BackgroundRemovalFunction(inference, templates, timeoutMs), timeoutMs,
+                .unorderedWait(toInfer, new BackgroundRemovalFunction(inference, templates, timeoutMs), timeoutMs,
                         TimeUnit.MILLISECONDS, config.get(CutflowOptions.CAPACITY))
                 .name("Background removal").uid(UID_INFERENCE)
                 .map(new ResultTally()).name("Tally results").uid(UID_TALLY);

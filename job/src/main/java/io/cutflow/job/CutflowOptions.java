@@ -119,6 +119,17 @@ public final class CutflowOptions {
             .withDescription("Attempts for transient failures (io_error, model_error); an image failing all of them is"
                     + " marked needs_manual_review");
 
+    public static final ConfigOption<Boolean> RESUME_SKIP_COMPLETED = key("cutflow.resume.skip-completed").booleanType()
+            .defaultValue(true).withDescription("Before inference, skip contents that already have a success row for"
+                    + " every configured template version (re-runs, restarts without state and killed backfills redo"
+                    + " only what was not finished)");
+
+    public static final ConfigOption<Integer> RESUME_BATCH_SIZE = key("cutflow.resume.batch-size").intType()
+            .defaultValue(256).withDescription("Contents per completed-work lookup (one statement)");
+
+    public static final ConfigOption<Duration> RESUME_BATCH_DELAY = key("cutflow.resume.batch-delay").durationType()
+            .defaultValue(Duration.ofMillis(50)).withDescription("Longest wait for a completed-work lookup batch to fill");
+
     public static final ConfigOption<String> BOOTSTRAP_SAVEPOINT = key("cutflow.bootstrap.savepoint").stringType()
             .noDefaultValue().withDescription("bootstrap-state: where to write the savepoint holding the dedup state"
                     + " built from the database. Flag: --savepoint");
