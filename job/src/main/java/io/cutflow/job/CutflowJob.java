@@ -88,7 +88,8 @@ public final class CutflowJob {
         String processed = require(config, CutflowOptions.PROCESSED.key(), config.get(CutflowOptions.PROCESSED));
         DatabaseSettings db = jobDatabase(config);
         InferenceSettings inference = inferenceSettings(config, processed);
-        TemplateSource templates = TemplateRepository.source(db, config.get(CutflowOptions.TEMPLATES));
+        TemplateSource templates = TemplateRepository.source(db, config.get(CutflowOptions.TEMPLATES),
+                config.get(CutflowOptions.TEMPLATES_REFRESH_INTERVAL));
 
         Configuration pipeline = new Configuration();
         pipeline.set(PipelineOptions.AUTO_GENERATE_UIDS, false);

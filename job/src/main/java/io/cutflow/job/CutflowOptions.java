@@ -111,6 +111,11 @@ public final class CutflowOptions {
             .withDescription("Parameter templates (param_templates) applied to every image, from one inference: 'id'"
                     + " for its latest version or 'id@version'; separate several with ';'");
 
+    public static final ConfigOption<Duration> TEMPLATES_REFRESH_INTERVAL = key("cutflow.templates.refresh-interval")
+            .durationType().defaultValue(Duration.ofSeconds(30))
+            .withDescription("How often the running job re-reads param_templates: a new version of a template listed"
+                    + " by id alone is used for images arriving after it, without a restart (0: never)");
+
     public static final ConfigOption<String> MODEL_PROFILES_FILE = key("cutflow.model.profiles-file").stringType()
             .noDefaultValue().withDescription("Properties file with more model profiles (format of the bundled"
                     + " model-profiles.properties)");

@@ -51,11 +51,13 @@ public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceReques
 
     private transient InferenceSettings settings;
     private transient ModelLease lease;
+    private transient LiveTemplates liveTemplates;
 
     private transient ThreadPoolExecutor executor;
     /** Set by close(): the task is stopping, cancelling or failing over, and the executor's threads are interrupted. */
     private transient volatile boolean closing;
-    private transient BackgroundRemover remover;
+    /** Swapped when the templates change; a request in flight finishes with the templates it started with. */
+    private transient volatile BackgroundRemover remover;
     private transient Counter inferredMetric;
     private transient Counter failedMetric;
     private transient Histogram latencyMs;
@@ -82,7 +84,9 @@ public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceReques
                     + " (every task manager needs the file at cutflow.model.path: bake it into the image with"
                     + " bin/fetch-model, or mount it)");
         }
-        settings = configured.withTemplates(templates.load());
+        liveTemplates = new LiveTemplates(templates, "inference-" + subtask,
+                changed -> remover = new BackgroundRemover(remover.runner(), settings.withTemplates(changed), worker));
+        settings = configured.withTemplates(liveTemplates.current());
         getRuntimeContext().registerUserCodeClassLoaderReleaseHookIfAbsent(RELEASE_HOOK, SharedModelRunners::releaseAll);
         boolean cuda = "cuda".equals(settings.device());
         ExecutionProvider provider = cuda ? ExecutionProvider.cuda(gpuIndex(subtask)) : ExecutionProvider.cpu();
@@ -156,6 +160,9 @@ public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceReques
     @Override
     public void close() throws Exception {
         closing = true;
+        if (liveTemplates != null) {
+            liveTemplates.close();
+        }
         boolean idle = true;
         if (executor != null) {
             executor.shutdownNow();

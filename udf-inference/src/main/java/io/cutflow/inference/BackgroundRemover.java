@@ -38,6 +38,10 @@ public final class BackgroundRemover {
         this.workerNode = workerNode;
     }
 
+    public ModelRunner runner() {
+        return runner;
+    }
+
     /** What one attempt learned; the decoded image survives a failure for the failure row's dimensions. */
     private static final class Attempt {
         ImageDecoder.Decoded decoded;

@@ -1,6 +1,7 @@
 package io.cutflow.inference;
 
 import java.io.Serializable;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -11,6 +12,11 @@ import java.util.List;
 public interface TemplateSource extends Serializable {
 
     List<ParameterTemplate> load();
+
+    /** How often a running operator re-reads the templates ({@link LiveTemplates}); zero: never. */
+    default Duration refreshInterval() {
+        return Duration.ZERO;
+    }
 
     /** Templates known up front (tests, tools). */
     static TemplateSource fixed(List<ParameterTemplate> templates) {

@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,12 +22,20 @@ public final class TemplateRepository {
      * The templates as the inference stage resolves them: on the task manager when it opens (after the first
      * connection migrated the schema), so the client needs no database access.
      */
-    public static TemplateSource source(DatabaseSettings db, List<String> specs) {
+    public static TemplateSource source(DatabaseSettings db, List<String> specs, Duration refreshInterval) {
         if (specs.isEmpty()) {
             throw new IllegalArgumentException("no parameter template configured (cutflow.templates)");
         }
-        List<String> copy = List.copyOf(specs);
-        return () -> load(db, copy);
+        return new DatabaseTemplates(db, List.copyOf(specs), refreshInterval);
+    }
+
+    /** 'id' specs follow the latest version when refreshed; 'id@N' stay at N. */
+    private record DatabaseTemplates(DatabaseSettings db, List<String> specs, Duration refreshInterval)
+            implements TemplateSource {
+        @Override
+        public List<ParameterTemplate> load() {
+            return TemplateRepository.load(db, specs);
+        }
     }
 
     public static List<ParameterTemplate> load(DatabaseSettings db, List<String> specs) {

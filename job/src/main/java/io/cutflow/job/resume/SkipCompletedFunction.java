@@ -1,7 +1,7 @@
 package io.cutflow.job.resume;
 
 import io.cutflow.inference.InferenceRequest;
-import io.cutflow.inference.ParameterTemplate;
+import io.cutflow.inference.LiveTemplates;
 import io.cutflow.inference.TemplateSource;
 import io.cutflow.job.db.DatabaseSettings;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -41,7 +41,7 @@ public class SkipCompletedFunction extends RichAsyncFunction<InferenceRequest, I
 
     private record Waiting(InferenceRequest request, ResultFuture<InferenceRequest> future) {}
 
-    private transient List<ParameterTemplate> resolved;
+    private transient LiveTemplates liveTemplates;
     private transient List<Waiting> pending;
     private transient ScheduledExecutorService lookups;
     private transient CompletedWork completedWork;
@@ -58,7 +58,8 @@ public class SkipCompletedFunction extends RichAsyncFunction<InferenceRequest, I
 
     @Override
     public void open(OpenContext openContext) {
-        resolved = templates.load();
+        liveTemplates = new LiveTemplates(templates, "skip-completed-" + getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(),
+                changed -> { });
         pending = new ArrayList<>();
         completedWork = new CompletedWork(db);
         lookups = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -124,7 +125,7 @@ public class SkipCompletedFunction extends RichAsyncFunction<InferenceRequest, I
     private Set<String> lookUp(Set<String> md5s) throws SQLException, InterruptedException {
         for (int attempt = 1; ; attempt++) {
             try {
-                return completedWork.completed(md5s, resolved);
+                return completedWork.completed(md5s, liveTemplates.current());
             } catch (SQLException e) {
                 if (attempt == LOOKUP_ATTEMPTS) {
                     throw e;
@@ -137,6 +138,9 @@ public class SkipCompletedFunction extends RichAsyncFunction<InferenceRequest, I
 
     @Override
     public void close() throws Exception {
+        if (liveTemplates != null) {
+            liveTemplates.close();
+        }
         if (lookups != null) {
             lookups.shutdownNow();
             lookups.awaitTermination(10, TimeUnit.SECONDS);
