@@ -76,6 +76,10 @@ WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'processi
 SELECT create_distributed_table('result_assets', 'md5', colocate_with => 'original_images')
 WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'result_assets'::regclass);
 
+SELECT create_distributed_table(to_regclass('processing_attempts'), 'md5', colocate_with => 'original_images')
+WHERE to_regclass('processing_attempts') IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = to_regclass('processing_attempts'));
+
 -- url -> md5 needs a unique url, so it is distributed by url, in a colocation group of its own (explicitly: two
 -- text-distributed tables with the same shard count would otherwise be colocated automatically).
 SELECT create_distributed_table('image_urls', 'url', colocate_with => 'none')
@@ -85,3 +89,7 @@ WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'image_ur
 SELECT create_reference_table(to_regclass('param_templates'))
 WHERE to_regclass('param_templates') IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = to_regclass('param_templates'));
+
+SELECT create_reference_table(to_regclass('reprocess_runs'))
+WHERE to_regclass('reprocess_runs') IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = to_regclass('reprocess_runs'));

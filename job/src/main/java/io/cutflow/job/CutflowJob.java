@@ -150,7 +150,7 @@ public final class CutflowJob {
     }
 
     /** The inference settings without templates (the task managers resolve those); the model is checked where it runs. */
-    static InferenceSettings inferenceSettings(Configuration config, String processed) {
+    public static InferenceSettings inferenceSettings(Configuration config, String processed) {
         String model = config.get(CutflowOptions.MODEL_PATH);
         String device = config.get(CutflowOptions.DEVICE);
         if (!List.of("cpu", "cuda").contains(device)) {

@@ -6,6 +6,7 @@ import io.cutflow.job.JobArguments;
 import io.cutflow.job.bootstrap.DedupStateBootstrap;
 import io.cutflow.job.export.ExportCommand;
 import io.cutflow.job.db.DatabaseSettings;
+import io.cutflow.job.reprocess.ReprocessCommand;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
@@ -46,10 +47,27 @@ public final class CutflowCli {
                 System.exit(1);
             }
         }
+        if (args.length > 0 && (args[0].equals("reprocess") || args[0].equals("retry"))) {
+            try {
+                ReprocessCommand.Request request = ReprocessCommand.parse(args[0], Arrays.copyOfRange(args, 1, args.length));
+                System.exit(run(args[0], JobArguments.parse(request.jobArgs().toArray(String[]::new)), request));
+            } catch (IllegalArgumentException e) {
+                System.err.println("cutflow: " + e.getMessage());
+                System.exit(2);
+            } catch (Exception e) {
+                System.err.println("cutflow: " + args[0] + " failed: " + e);
+                e.printStackTrace();
+                System.exit(1);
+            }
+        }
         if (args.length == 0 || !java.util.Set.of("run", "migrate", "bootstrap-state").contains(args[0])) {
             System.err.println("usage: bin/cutflow run [--raw URI] [--processed URI] [--jdbc-url URL] [--once] [--model PATH] [-Dkey=value ...]");
             System.err.println("       bin/cutflow migrate [--jdbc-url URL]");
             System.err.println("       bin/cutflow bootstrap-state --jdbc-url URL --savepoint PATH");
+            System.err.println("       bin/cutflow reprocess --jdbc-url URL --template ID[@VERSION] [--from-template ID] [--processed URI]"
+                    + " [--status failed|needs_manual_review|success|any] [--error-class CLASS] [--since T] [--until T]"
+                    + " [--url-prefix P] [--md5 M ...] [--run ID] [--dry-run]");
+            System.err.println("       bin/cutflow retry --jdbc-url URL [--template ID[@VERSION]] [--status failed|needs_manual_review] ...");
             System.err.println("       bin/cutflow export --jdbc-url URL --since T --until T [--template ID] [--format csv|jsonl] [--output FILE]");
             System.exit(2);
         }
@@ -66,6 +84,10 @@ public final class CutflowCli {
     }
 
     static int run(String command, Configuration config) throws Exception {
+        return run(command, config, null);
+    }
+
+    static int run(String command, Configuration config, ReprocessCommand.Request reprocess) throws Exception {
         Path home = Path.of(System.getenv().getOrDefault("CUTFLOW_HOME", "cutflow-out")).toAbsolutePath();
         FlinkFileSystems.applyS3Environment(config);
         String plugins = System.getProperty("cutflow.plugins.dir");
@@ -77,7 +99,7 @@ public final class CutflowCli {
             config.set(CutflowOptions.RAW, Path.of(samples).toAbsolutePath().toString());
             config.set(CutflowOptions.ONCE, true);
         }
-        if (!config.contains(CutflowOptions.PROCESSED)) {
+        if (!config.contains(CutflowOptions.PROCESSED) && reprocess == null) {
             config.set(CutflowOptions.PROCESSED, home.resolve("processed").toString());
         }
 
@@ -100,25 +122,13 @@ public final class CutflowCli {
                         + " -Dexecution.state-recovery.path=" + savepoint);
                 return 0;
             }
+            if (reprocess != null) {
+                prepareLocalRun(config);
+                return ReprocessCommand.run(reprocess, config, OUT);
+            }
             OUT.printf("Raw: %s%nProcessed: %s%nModel: %s%n", config.get(CutflowOptions.RAW),
                     config.get(CutflowOptions.PROCESSED), config.get(CutflowOptions.MODEL_PATH));
-            if (!config.contains(RestartStrategyOptions.RESTART_STRATEGY)) {
-                // a local run reports a broken set-up instead of retrying it forever
-                config.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-                config.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
-                config.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, java.time.Duration.ofSeconds(2));
-            }
-            String model = config.get(CutflowOptions.MODEL_PATH);
-            if (!Files.isReadable(Path.of(model))) {
-                // this JVM is the task manager of a local run: say so before Flink starts
-                throw new IllegalArgumentException("model not found: " + model
-                        + " (bin/fetch-model downloads ISNet medium, or pass --model)");
-            }
-            if (!config.contains(TaskManagerOptions.BUFFER_DEBLOAT_ENABLED)) {
-                // as flink-conf/config.yaml: few records queue ahead of inference, barriers are not held up
-                config.set(TaskManagerOptions.BUFFER_DEBLOAT_ENABLED, true);
-            }
-            applyLocalCpuLayout(config, Runtime.getRuntime().availableProcessors());
+            prepareLocalRun(config);
             int parallelism = config.getOptional(CoreOptions.DEFAULT_PARALLELISM).orElse(1);
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, config);
             CutflowJob.build(env, config);
@@ -134,6 +144,26 @@ public final class CutflowCli {
                 embedded.close();
             }
         }
+    }
+
+    /** What a local run (this JVM is its task manager) sets unless told otherwise, and checks before Flink starts. */
+    private static void prepareLocalRun(Configuration config) {
+        if (!config.contains(RestartStrategyOptions.RESTART_STRATEGY)) {
+            // a local run reports a broken set-up instead of retrying it forever
+            config.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+            config.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
+            config.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, java.time.Duration.ofSeconds(2));
+        }
+        String model = config.get(CutflowOptions.MODEL_PATH);
+        if (!Files.isReadable(Path.of(model))) {
+            throw new IllegalArgumentException("model not found: " + model
+                    + " (bin/fetch-model downloads ISNet medium, or pass --model)");
+        }
+        if (!config.contains(TaskManagerOptions.BUFFER_DEBLOAT_ENABLED)) {
+            // as flink-conf/config.yaml: few records queue ahead of inference, barriers are not held up
+            config.set(TaskManagerOptions.BUFFER_DEBLOAT_ENABLED, true);
+        }
+        applyLocalCpuLayout(config, Runtime.getRuntime().availableProcessors());
     }
 
     /**

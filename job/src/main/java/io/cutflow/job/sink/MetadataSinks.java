@@ -26,12 +26,39 @@ public final class MetadataSinks {
 
     private MetadataSinks() {}
 
+    /** A success is never overwritten by a later failure of a replay (the streaming job). */
+    private static final String STREAM_JOB_CONFLICT = """
+                ON CONFLICT (md5, template_id, template_version) DO UPDATE SET model_version = EXCLUDED.model_version,
+                    model_sha256 = EXCLUDED.model_sha256, parameters = EXCLUDED.parameters, status = EXCLUDED.status,
+                    error_class = EXCLUDED.error_class, error_message = EXCLUDED.error_message, attempts = EXCLUDED.attempts,
+                    started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at,
+                    duration_ms = EXCLUDED.duration_ms, inference_ms = EXCLUDED.inference_ms,
+                    worker_node = EXCLUDED.worker_node, execution_provider = EXCLUDED.execution_provider
+                WHERE processing_jobs.status <> 'success'""";
+
     /**
-     * The job row, its assets and the decoded size of the original in one statement, so no asset row is ever
-     * visible without its job. A success is never overwritten by a later failure of a replay. All three tables
-     * share the md5 key (colocated under Citus), so the statement routes to one shard.
+     * bin/cutflow reprocess / retry: a newer outcome replaces the row (a success replaces a failure, a new success
+     * a success; a failure never replaces a success) and adds its tries to the row's attempts. A replay of the same
+     * outcome has the same finished_at and changes nothing.
      */
-    static final String UPSERT_RESULT = """
+    private static final String REPROCESS_JOB_CONFLICT = """
+                ON CONFLICT (md5, template_id, template_version) DO UPDATE SET model_version = EXCLUDED.model_version,
+                    model_sha256 = EXCLUDED.model_sha256, parameters = EXCLUDED.parameters, status = EXCLUDED.status,
+                    error_class = EXCLUDED.error_class, error_message = EXCLUDED.error_message,
+                    attempts = processing_jobs.attempts + EXCLUDED.attempts,
+                    started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at,
+                    duration_ms = EXCLUDED.duration_ms, inference_ms = EXCLUDED.inference_ms,
+                    worker_node = EXCLUDED.worker_node, execution_provider = EXCLUDED.execution_provider
+                WHERE processing_jobs.finished_at IS DISTINCT FROM EXCLUDED.finished_at
+                  AND (EXCLUDED.status = 'success' OR processing_jobs.status <> 'success')""";
+
+    /**
+     * The job row, its history row, its assets and the decoded size of the original in one statement, so no asset
+     * row is ever visible without its job. All four tables share the md5 key (colocated under Citus), so the
+     * statement routes to one shard.
+     */
+    private static String upsertResult(String jobConflict) {
+        return """
             WITH image AS (
                 INSERT INTO original_images (md5, source_url, file_size_bytes, width, height, format)
                 VALUES (?, ?, ?, ?, ?, ?)
@@ -44,13 +71,14 @@ public final class MetadataSinks {
                     status, error_class, error_message, attempts, started_at, finished_at, duration_ms, inference_ms,
                     worker_node, execution_provider)
                 VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (md5, template_id, template_version) DO UPDATE SET model_version = EXCLUDED.model_version,
-                    model_sha256 = EXCLUDED.model_sha256, parameters = EXCLUDED.parameters, status = EXCLUDED.status,
-                    error_class = EXCLUDED.error_class, error_message = EXCLUDED.error_message, attempts = EXCLUDED.attempts,
-                    started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at,
-                    duration_ms = EXCLUDED.duration_ms, inference_ms = EXCLUDED.inference_ms,
-                    worker_node = EXCLUDED.worker_node, execution_provider = EXCLUDED.execution_provider
-                WHERE processing_jobs.status <> 'success'
+            """ + jobConflict + """
+
+            ), attempt AS (
+                INSERT INTO processing_attempts (md5, template_id, template_version, model_version, model_sha256,
+                    parameters, status, error_class, error_message, attempts, started_at, finished_at, duration_ms,
+                    inference_ms, worker_node, execution_provider, run_id)
+                VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT DO NOTHING
             )
             INSERT INTO result_assets (md5, template_id, template_version, asset_type, storage_path, width, height,
                 file_size_bytes, is_primary, bbox_x, bbox_y, bbox_width, bbox_height)
@@ -66,6 +94,13 @@ public final class MetadataSinks {
                 bbox_x = EXCLUDED.bbox_x, bbox_y = EXCLUDED.bbox_y, bbox_width = EXCLUDED.bbox_width,
                 bbox_height = EXCLUDED.bbox_height
             """;
+    }
+
+    /** run_id of the streaming job's attempts (processing_attempts). */
+    public static final String STREAM_RUN = "stream";
+
+    static final String UPSERT_RESULT = upsertResult(STREAM_JOB_CONFLICT);
+    static final String UPSERT_REPROCESS_RESULT = upsertResult(REPROCESS_JOB_CONFLICT);
 
     /** The url map through COPY + merge (the high-volume table of a backfill). */
     public static CopyUpsertSink<HashedObject> urls(DatabaseSettings db, int batchSize, Duration interval) {
@@ -77,10 +112,18 @@ public final class MetadataSinks {
     }
 
     public static CloseTolerantJdbcSink<InferenceResult> results(DatabaseSettings db, int batchSize, Duration interval) {
-        return new CloseTolerantJdbcSink<>(sink(db, batchSize, interval, UPSERT_RESULT, MetadataSinks::bindResult));
+        return new CloseTolerantJdbcSink<>(sink(db, batchSize, interval, UPSERT_RESULT,
+                (ps, r) -> bindResult(ps, r, STREAM_RUN)));
     }
 
-    private static void bindResult(PreparedStatement ps, InferenceResult r) throws SQLException {
+    /** The results of a bin/cutflow reprocess / retry run: newer outcomes replace the row and add up attempts. */
+    public static CloseTolerantJdbcSink<InferenceResult> reprocessResults(DatabaseSettings db, int batchSize,
+            Duration interval, String runId) {
+        return new CloseTolerantJdbcSink<>(sink(db, batchSize, interval, UPSERT_REPROCESS_RESULT,
+                (ps, r) -> bindResult(ps, r, runId)));
+    }
+
+    private static void bindResult(PreparedStatement ps, InferenceResult r, String runId) throws SQLException {
         int i = 1;
         ps.setString(i++, r.md5());
         ps.setString(i++, r.url());
@@ -89,22 +132,9 @@ public final class MetadataSinks {
         setNullableInt(ps, i++, r.height());
         ps.setString(i++, r.format());
 
-        ps.setString(i++, r.md5());
-        ps.setString(i++, r.templateId());
-        ps.setInt(i++, r.templateVersion());
-        ps.setString(i++, r.modelVersion());
-        ps.setString(i++, r.modelSha256());
-        ps.setString(i++, r.parametersJson());
-        ps.setString(i++, r.status());
-        ps.setString(i++, r.errorClass());
-        ps.setString(i++, r.errorMessage());
-        ps.setInt(i++, r.attempts());
-        ps.setTimestamp(i++, new Timestamp(r.startedAtMs()));
-        ps.setTimestamp(i++, new Timestamp(r.finishedAtMs()));
-        ps.setInt(i++, r.durationMs());
-        ps.setInt(i++, r.inferenceMs());
-        ps.setString(i++, r.workerNode());
-        ps.setString(i++, r.executionProvider());
+        i = bindJob(ps, i, r); // the job row
+        i = bindJob(ps, i, r); // its history row
+        ps.setString(i++, runId);
 
         ps.setString(i++, r.md5());
         ps.setString(i++, r.templateId());
@@ -137,6 +167,27 @@ public final class MetadataSinks {
         ps.setArray(i++, c.createArrayOf("int4", boxY));
         ps.setArray(i++, c.createArrayOf("int4", boxWidth));
         ps.setArray(i, c.createArrayOf("int4", boxHeight));
+    }
+
+    /** The 16 columns shared by processing_jobs and processing_attempts, from {@code i}; returns the next index. */
+    private static int bindJob(PreparedStatement ps, int i, InferenceResult r) throws SQLException {
+        ps.setString(i++, r.md5());
+        ps.setString(i++, r.templateId());
+        ps.setInt(i++, r.templateVersion());
+        ps.setString(i++, r.modelVersion());
+        ps.setString(i++, r.modelSha256());
+        ps.setString(i++, r.parametersJson());
+        ps.setString(i++, r.status());
+        ps.setString(i++, r.errorClass());
+        ps.setString(i++, r.errorMessage());
+        ps.setInt(i++, r.attempts());
+        ps.setTimestamp(i++, new Timestamp(r.startedAtMs()));
+        ps.setTimestamp(i++, new Timestamp(r.finishedAtMs()));
+        ps.setInt(i++, r.durationMs());
+        ps.setInt(i++, r.inferenceMs());
+        ps.setString(i++, r.workerNode());
+        ps.setString(i++, r.executionProvider());
+        return i;
     }
 
     private static void setNullableInt(PreparedStatement ps, int index, Integer value) throws SQLException {

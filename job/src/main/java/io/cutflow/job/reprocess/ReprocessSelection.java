@@ -1,0 +1,124 @@
+package io.cutflow.job.reprocess;
+
+import io.cutflow.inference.InferenceRequest;
+import io.cutflow.inference.ParameterTemplate;
+
+import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Which contents a reprocess run takes: those of original_images matching every filter given, less those this run
+ * already finished (a processing_attempts row with its run id: a killed run started again goes on where it stopped)
+ * and, when retrying failures, less those whose target version has succeeded since. Originals are read through
+ * their url (original_images.source_url, one of the content's image_urls).
+ *
+ * @param filterTemplateId whose job rows the status, error-class and time filters look at (--from-template; the
+ *     target template's id by default)
+ * @param status failed, needs_manual_review, success (a job row of that template id with that status) or any
+ *     (every content, with or without a row)
+ * @param since finished_at of that job row (upload time of the content with status any), inclusive; null: open
+ * @param urlPrefix at least one of the content's urls starts with it; null: any
+ * @param md5s only these contents; empty: any
+ */
+public record ReprocessSelection(ParameterTemplate template, String filterTemplateId, String status, String errorClass,
+        Instant since, Instant until, String urlPrefix, Set<String> md5s) {
+
+    public static final Set<String> STATUSES = Set.of("failed", "needs_manual_review", "success", "any");
+
+    public ReprocessSelection {
+        if (!STATUSES.contains(status)) {
+            throw new IllegalArgumentException("--status must be one of " + new TreeSet<>(STATUSES) + ": " + status);
+        }
+        md5s = Set.copyOf(md5s);
+        filterTemplateId = filterTemplateId == null ? template.id() : filterTemplateId;
+    }
+
+    /**
+     * The run id when none is given: the same command (template version and filters) is the same run, so starting it
+     * again after a kill continues it instead of redoing what it finished.
+     */
+    public String derivedRunId() {
+        try {
+            String key = String.join("\u0000", template.id(), Integer.toString(template.version()), filterTemplateId, status,
+                    String.valueOf(errorClass), String.valueOf(since), String.valueOf(until), String.valueOf(urlPrefix),
+                    String.join(",", new TreeSet<>(md5s)));
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return "reprocess-" + HexFormat.of().formatHex(digest, 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static final String SELECT = """
+            SELECT o.md5, o.source_url, o.file_size_bytes
+            FROM original_images o
+            WHERE (CAST(? AS text) = 'any' OR EXISTS (
+                      SELECT 1 FROM processing_jobs j
+                      WHERE j.md5 = o.md5 AND j.template_id = ? AND j.status = ?
+                        AND (CAST(? AS text) IS NULL OR j.error_class = ?)
+                        AND (CAST(? AS timestamptz) IS NULL OR j.finished_at >= ?)
+                        AND (CAST(? AS timestamptz) IS NULL OR j.finished_at < ?)))
+              AND (CAST(? AS text) <> 'any' OR CAST(? AS timestamptz) IS NULL OR o.upload_timestamp >= ?)
+              AND (CAST(? AS text) <> 'any' OR CAST(? AS timestamptz) IS NULL OR o.upload_timestamp < ?)
+              AND (CAST(? AS text) IS NULL OR o.md5 IN (SELECT u.md5 FROM image_urls u WHERE u.url LIKE ? ESCAPE '\\'))
+              AND (cardinality(CAST(? AS text[])) = 0 OR o.md5 = ANY (CAST(? AS text[])))
+              AND NOT EXISTS (SELECT 1 FROM processing_attempts a
+                              WHERE a.md5 = o.md5 AND a.template_id = ? AND a.template_version = ? AND a.run_id = ?)
+              AND (CAST(? AS text) NOT IN ('failed', 'needs_manual_review') OR NOT EXISTS (
+                      SELECT 1 FROM processing_jobs s
+                      WHERE s.md5 = o.md5 AND s.template_id = ? AND s.template_version = ? AND s.status = 'success'))
+            ORDER BY o.md5
+            """;
+
+    /** The contents to process in run {@code runId}, in md5 order. */
+    public List<InferenceRequest> select(Connection c, String runId) throws SQLException {
+        List<InferenceRequest> requests = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(SELECT)) {
+            int i = 1;
+            ps.setString(i++, status);
+            ps.setString(i++, filterTemplateId);
+            ps.setString(i++, status);
+            ps.setString(i++, errorClass);
+            ps.setString(i++, errorClass);
+            for (Instant t : new Instant[] {since, since, until, until}) {
+                ps.setTimestamp(i++, t == null ? null : Timestamp.from(t));
+            }
+            ps.setString(i++, status);
+            ps.setTimestamp(i++, since == null ? null : Timestamp.from(since));
+            ps.setTimestamp(i++, since == null ? null : Timestamp.from(since));
+            ps.setString(i++, status);
+            ps.setTimestamp(i++, until == null ? null : Timestamp.from(until));
+            ps.setTimestamp(i++, until == null ? null : Timestamp.from(until));
+            ps.setString(i++, urlPrefix);
+            ps.setString(i++, urlPrefix == null ? null : likePrefix(urlPrefix));
+            ps.setArray(i++, c.createArrayOf("text", md5s.toArray()));
+            ps.setArray(i++, c.createArrayOf("text", md5s.toArray()));
+            ps.setString(i++, template.id());
+            ps.setInt(i++, template.version());
+            ps.setString(i++, runId);
+            ps.setString(i++, status);
+            ps.setString(i++, template.id());
+            ps.setInt(i, template.version());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    requests.add(new InferenceRequest(rs.getString(1), rs.getString(2), rs.getLong(3)));
+                }
+            }
+        }
+        return requests;
+    }
+
+    private static String likePrefix(String prefix) {
+        return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+    }
+}
