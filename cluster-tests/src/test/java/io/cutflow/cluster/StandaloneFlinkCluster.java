@@ -68,23 +68,6 @@ import java.util.stream.Stream;
  */
 public final class StandaloneFlinkCluster implements AutoCloseable {
 
-    /** The Java 17 openings of Flink's own conf/config.yaml, used only when the project conf has none. */
-    static final String FLINK_DEFAULT_JAVA17_OPTS = String.join(" ",
-            "--add-exports=java.base/sun.net.util=ALL-UNNAMED", "--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED",
-            "--add-exports=jdk.compiler/com.sun.tools.javac.api=ALL-UNNAMED",
-            "--add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED",
-            "--add-exports=jdk.compiler/com.sun.tools.javac.parser=ALL-UNNAMED",
-            "--add-exports=jdk.compiler/com.sun.tools.javac.tree=ALL-UNNAMED",
-            "--add-exports=jdk.compiler/com.sun.tools.javac.util=ALL-UNNAMED",
-            "--add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED",
-            "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.net=ALL-UNNAMED",
-            "--add-opens=java.base/java.io=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED",
-            "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
-            "--add-opens=java.base/java.text=ALL-UNNAMED", "--add-opens=java.base/java.time=ALL-UNNAMED",
-            "--add-opens=java.base/java.util=ALL-UNNAMED", "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
-            "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
-            "--add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED");
-
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
@@ -199,15 +182,10 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
         for (Path file : List.of(projectConf().resolve("config.yaml"))) {
             flatten("", YAML.readTree(file.toFile()), config);
         }
-        // a single machine without GPUs, Prometheus or S3: drop those parts of the production conf
-        config.keySet().removeIf(k -> k.startsWith("external-resource") || k.startsWith("metrics.reporter")
-                || k.startsWith("containerized.") || k.equals("s3.endpoint") || k.startsWith("kubernetes."));
-        // deprecated and current names of the checkpoint locations: the test sets the current ones
-        config.keySet().removeIf(k -> k.equals("state.checkpoints.dir") || k.equals("state.savepoints.dir")
-                || k.equals("execution.checkpointing.dir") || k.equals("execution.checkpointing.savepoint-dir"));
-        if (!config.containsKey("env.java.opts.all")) {
-            config.put("env.java.opts.all", FLINK_DEFAULT_JAVA17_OPTS);
-        }
+        // one machine without S3 (the CPU conf has no GPU keys; its Prometheus port range is used as is)
+        config.keySet().removeIf(k -> k.equals("s3.endpoint"));
+        // the checkpoint locations: the test sets them under its own folder
+        config.keySet().removeIf(k -> k.equals("execution.checkpointing.dir") || k.equals("execution.checkpointing.savepoint-dir"));
         Map<String, Object> test = new LinkedHashMap<>();
         test.put("jobmanager.rpc.address", "localhost");
         test.put("jobmanager.rpc.port", freePort());
@@ -410,7 +388,11 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
         jvm.addAll(javaOpts(configValue("env.java.opts.taskmanager")));
         List<String> args = new ArrayList<>(List.of("--configDir", conf.toString(), "-Dtaskmanager.resource-id=" + id));
         args.addAll(params.get(1));
-        Map<String, String> env = new LinkedHashMap<>(taskManagerEnv);
+        Map<String, String> env = new LinkedHashMap<>();
+        // as docs/operations.md recommends for TaskManagers: glibc's per-thread arenas otherwise keep freed ONNX
+        // Runtime memory resident after a session closes
+        env.put("MALLOC_ARENA_MAX", "2");
+        env.putAll(taskManagerEnv);
         taskManagers.put(id, launch("taskmanager-" + id, jvm, "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
                 args, env, false));
         return id;

@@ -141,9 +141,12 @@ public final class CutflowJob {
         }
 
         long timeoutMs = config.get(CutflowOptions.TIMEOUT).toMillis();
+        int capacity = config.get(CutflowOptions.CAPACITY);
+        long operatorTimeoutMs = BackgroundRemovalFunction.operatorTimeoutMs(timeoutMs, inference.maxAttempts(), capacity,
+                inference.concurrency());
         DataStream<InferenceResult> results = AsyncDataStream
-                .unorderedWait(toInfer, new BackgroundRemovalFunction(inference, templates, timeoutMs), timeoutMs,
-                        TimeUnit.MILLISECONDS, config.get(CutflowOptions.CAPACITY))
+                .unorderedWait(toInfer, new BackgroundRemovalFunction(inference, templates, timeoutMs), operatorTimeoutMs,
+                        TimeUnit.MILLISECONDS, capacity)
                 .name("Background removal").uid(UID_INFERENCE)
                 .map(new ResultTally()).name("Tally results").uid(UID_TALLY);
         results.sinkTo(MetadataSinks.results(db, batchSize, batchInterval)).name("processing_jobs + result_assets").uid(UID_SINK_RESULTS);

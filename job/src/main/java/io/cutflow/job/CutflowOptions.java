@@ -94,8 +94,9 @@ public final class CutflowOptions {
 
     public static final ConfigOption<Duration> TIMEOUT = key("cutflow.inference.timeout").durationType()
             .defaultValue(Duration.ofMinutes(5))
-            .withDescription("Time one image may spend in the inference stage, queueing included; past it the image"
-                    + " gets a failed job row of class timeout (the job does not restart)");
+            .withDescription("Time one attempt at an image may take, counted from when a worker starts on it (queueing"
+                    + " does not count); past it the attempt is aborted without writing assets and retried, and after"
+                    + " cutflow.inference.max-attempts the image gets a row of class timeout (the job does not restart)");
 
     public static final ConfigOption<MemorySize> MAX_OBJECT_SIZE = key("cutflow.limits.max-object-size").memoryType()
             .defaultValue(MemorySize.parse("64mb")).withDescription("Larger objects fail as too_large without being read whole");

@@ -26,6 +26,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -52,8 +53,10 @@ public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceReques
     private transient InferenceSettings settings;
     private transient ModelLease lease;
     private transient LiveTemplates liveTemplates;
+    private transient AttemptTimer timer;
 
     private transient ThreadPoolExecutor executor;
+    private transient Set<Thread> workers;
     /** Set by close(): the task is stopping, cancelling or failing over, and the executor's threads are interrupted. */
     private transient volatile boolean closing;
     /** Swapped when the templates change; a request in flight finishes with the templates it started with. */
@@ -85,7 +88,7 @@ public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceReques
                     + " bin/fetch-model, or mount it)");
         }
         liveTemplates = new LiveTemplates(templates, "inference-" + subtask,
-                changed -> remover = new BackgroundRemover(remover.runner(), settings.withTemplates(changed), worker));
+                changed -> remover = new BackgroundRemover(remover.runner(), settings.withTemplates(changed), worker, timer));
         settings = configured.withTemplates(liveTemplates.current());
         getRuntimeContext().registerUserCodeClassLoaderReleaseHookIfAbsent(RELEASE_HOOK, SharedModelRunners::releaseAll);
         boolean cuda = "cuda".equals(settings.device());
@@ -97,14 +100,17 @@ public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceReques
             throw cuda ? new SuppressRestartsException(e) : e;
         }
         ModelRunner runner = lease.runner();
-        remover = new BackgroundRemover(runner, settings, worker);
+        timer = new AttemptTimer(timeoutMs, runner, Integer.toString(subtask));
+        remover = new BackgroundRemover(runner, settings, worker, timer);
 
         AtomicInteger threads = new AtomicInteger();
+        workers = ConcurrentHashMap.newKeySet();
         executor = new ThreadPoolExecutor(settings.concurrency(), settings.concurrency(), 0L, TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(), r -> {
                     Thread t = new Thread(null, r, "cutflow-inference-" + subtask + "-" + threads.incrementAndGet(),
                             SharedModelRunners.NATIVE_STACK_BYTES);
                     t.setDaemon(true);
+                    workers.add(t);
                     return t;
                 });
 
@@ -132,7 +138,9 @@ public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceReques
             List<InferenceResult> results;
             try {
                 results = remover.process(request);
-            } catch (StorageUnavailableException e) {
+            } catch (InferenceCancelledException e) {
+                return; // closing: the request is in the operator's snapshot and is processed after the restore
+            } catch (StorageUnavailableException | ResourceExhaustedException e) {
                 if (!closing) {
                     resultFuture.completeExceptionally(e); // fail over and replay from the last checkpoint
                 }
@@ -150,11 +158,24 @@ public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceReques
         });
     }
 
+    /**
+     * The operator's own timeout, a safety net well above {@link #operatorTimeoutMs}'s queueing and attempts: each
+     * attempt has its own limit (AttemptTimer), counted from its start.
+     */
     @Override
     public void timeout(InferenceRequest request, ResultFuture<InferenceResult> resultFuture) {
         failedMetric.inc();
-        resultFuture.complete(remover.failures(request, System.currentTimeMillis() - timeoutMs, FailureClass.TIMEOUT,
-                "inference did not finish within " + timeoutMs + " ms (queueing included)"));
+        resultFuture.complete(remover.failures(request, System.currentTimeMillis(), FailureClass.TIMEOUT,
+                "not done within the operator's safety-net timeout (queueing included)"));
+    }
+
+    /**
+     * How long the async operator may hold a record: every attempt's limit, for the images queued ahead of it too
+     * ({@code capacity / concurrency} rounds), plus one round; only a hung worker gets there.
+     */
+    public static long operatorTimeoutMs(long attemptTimeoutMs, int maxAttempts, int capacity, int concurrency) {
+        long rounds = (capacity + concurrency - 1) / Math.max(1, concurrency) + 1L;
+        return attemptTimeoutMs * Math.max(1, maxAttempts) * rounds;
     }
 
     @Override
@@ -166,7 +187,15 @@ public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceReques
         boolean idle = true;
         if (executor != null) {
             executor.shutdownNow();
+            if (lease != null) {
+                // images in flight stop where they are: a stop-with-savepoint must not finish (and write) work that
+                // the job resuming from the savepoint does again
+                workers.forEach(lease.runner()::abortRunOf);
+            }
             idle = executor.awaitTermination(30, TimeUnit.SECONDS);
+        }
+        if (timer != null) {
+            timer.close();
         }
         if (lease != null) {
             if (idle) {

@@ -29,7 +29,15 @@ public final class BackgroundRemover {
     private final PngEncoder encoder;
     private final String workerNode;
 
+    /** Optional: the per-attempt time limit (null: none, the operator's timeout alone). */
+    private final AttemptTimer timer;
+
     public BackgroundRemover(ModelRunner runner, InferenceSettings settings, String workerNode) {
+        this(runner, settings, workerNode, null);
+    }
+
+    public BackgroundRemover(ModelRunner runner, InferenceSettings settings, String workerNode, AttemptTimer timer) {
+        this.timer = timer;
         this.runner = runner;
         this.translator = new MaskTranslator(runner.profile());
         this.settings = settings;
@@ -46,18 +54,33 @@ public final class BackgroundRemover {
     private static final class Attempt {
         ImageDecoder.Decoded decoded;
         int inferenceMs;
+        AttemptTimer.Armed clock;
     }
 
-    /** @throws StorageUnavailableException when the object store stays unreachable over every attempt */
+    /**
+     * @throws StorageUnavailableException when the object store stays unreachable over every attempt
+     * @throws ResourceExhaustedException when the task manager runs out of memory on an image within the limits
+     */
     public List<InferenceResult> process(InferenceRequest request) {
         long startedAt = System.currentTimeMillis();
         // storage retries are the store's, not the image's: they are not recorded as attempts, so a row does not
         // depend on when the store came back (a fail-over replay starts again at 1 anyway)
         int storageRetries = 0;
         for (int attempt = 1; ; attempt++) {
+            stopIfClosing(request);
             Attempt state = new Attempt();
-            try {
-                return runOnce(request, state, startedAt, attempt - storageRetries);
+            try (AttemptTimer.Armed clock = timer == null ? null : timer.arm()) {
+                state.clock = clock;
+                try {
+                    return runOnce(request, state, startedAt, attempt - storageRetries);
+                } catch (ImageRejectedException e) {
+                    stopIfClosing(request); // an aborted model run or read is the task's doing, not the image's
+                    if (clock != null && clock.expired()) {
+                        throw new ImageRejectedException(FailureClass.TIMEOUT, "attempt " + attempt + " did not finish"
+                                + " within " + timer.timeoutMs() + " ms", e);
+                    }
+                    throw e;
+                }
             } catch (ImageRejectedException e) {
                 boolean retry = e.failureClass().isTransient() && attempt < settings.maxAttempts();
                 if (!retry && e.failureClass() == FailureClass.IO_ERROR) {
@@ -74,8 +97,12 @@ public final class BackgroundRemover {
                 }
                 sleep(100L << attempt);
             } catch (OutOfMemoryError e) {
-                return failures(request, startedAt, InferenceResult.FAILED, FailureClass.TOO_LARGE,
-                        "out of memory while processing the image: " + e.getMessage(), attempt - storageRetries, state.decoded);
+                // the limits (cutflow.limits.*) already turned oversized images into too_large rows: this one fits them,
+                // the task manager is short of memory
+                throw new ResourceExhaustedException("out of memory processing " + request.url() + " (" + request.sizeBytes()
+                        + " bytes, within the limits): " + e.getMessage(), e);
+            } catch (InferenceCancelledException e) {
+                throw e;
             } catch (RuntimeException e) {
                 // a codec bug on a hostile file must not restart the job
                 return failures(request, startedAt, InferenceResult.FAILED, FailureClass.UNDECODABLE,
@@ -106,6 +133,10 @@ public final class BackgroundRemover {
         float[] output = runInference(translator.toInput(state.decoded.image()));
         state.inferenceMs = (int) ((System.nanoTime() - inferenceStart) / 1_000_000);
         byte[] softAlpha = translator.toAlpha(output, width, height);
+        stopIfClosing(request); // no asset for a task that is going away: the resumed job writes them
+        if (state.clock != null && state.clock.expired()) {
+            throw new ImageRejectedException(FailureClass.TIMEOUT, "inference took longer than " + timer.timeoutMs() + " ms");
+        }
 
         byte[] bgr = null;
         List<InferenceResult> results = new ArrayList<>(settings.templates().size());
@@ -185,6 +216,13 @@ public final class BackgroundRemover {
                 state.inferenceMs, workerNode, runner.executionProvider(),
                 decoded == null ? null : decoded.image().getWidth(), decoded == null ? null : decoded.image().getHeight(),
                 decoded == null ? null : decoded.format(), assets);
+    }
+
+    /** The executor interrupts its threads when the task closes. */
+    private static void stopIfClosing(InferenceRequest request) {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new InferenceCancelledException(request.md5());
+        }
     }
 
     private static void sleep(long ms) {

@@ -18,8 +18,8 @@ public enum FailureClass {
     VANISHED(false),
     /** Reading the object or writing an asset failed; after every attempt the job fails over instead. */
     IO_ERROR(true),
-    /** Inference did not finish within the operator timeout. */
-    TIMEOUT(false),
+    /** An attempt did not finish within cutflow.inference.timeout (counted from its start, not its queueing). */
+    TIMEOUT(true),
     /** The model session failed on this input. */
     MODEL_ERROR(true);
 

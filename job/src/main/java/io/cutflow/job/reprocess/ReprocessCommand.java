@@ -162,9 +162,11 @@ public final class ReprocessCommand {
         env.setParallelism(1); // one subtask: inference concurrency comes from cutflow.inference.concurrency
         DataStream<InferenceRequest> requests = env.fromData(contents, TypeInformation.of(InferenceRequest.class))
                 .name("Selected contents").uid("reprocess-selection");
+        int capacity = config.get(CutflowOptions.CAPACITY);
         DataStream<InferenceResult> results = AsyncDataStream
                 .unorderedWait(requests, new BackgroundRemovalFunction(inference, TemplateSource.fixed(List.of(template)),
-                        timeoutMs), timeoutMs, TimeUnit.MILLISECONDS, config.get(CutflowOptions.CAPACITY))
+                        timeoutMs), BackgroundRemovalFunction.operatorTimeoutMs(timeoutMs, inference.maxAttempts(),
+                        capacity, inference.concurrency()), TimeUnit.MILLISECONDS, capacity)
                 .name("Background removal").uid("reprocess-inference")
                 .map(new ResultTally()).name("Tally results").uid("reprocess-tally");
         results.sinkTo(MetadataSinks.reprocessResults(db, config.get(CutflowOptions.SINK_BATCH_SIZE),

@@ -27,6 +27,12 @@ public interface ModelRunner {
         return outputs;
     }
 
+    /**
+     * Stops the model run the given thread is in, if any (the caller's run fails); used when a task closes with
+     * images in flight, so a stop-with-savepoint does not finish work the resumed job repeats. No-op by default.
+     */
+    default void abortRunOf(Thread thread) {}
+
     ModelProfile profile();
 
     /** SHA-256 of the model file, recorded on every job row. */

@@ -17,6 +17,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** One ONNX Runtime session; {@code OrtSession.run} is thread-safe, so slots share it. */
@@ -29,6 +30,8 @@ public final class OnnxModelRunner implements ModelRunner, AutoCloseable {
     private final OrtSession session;
     private final long[] inputShape;
     private final AtomicLong runs = new AtomicLong();
+    /** The run options of the session run each thread is in, so that {@link #abortRunOf} can stop it. */
+    private final Map<Thread, OrtSession.RunOptions> running = new ConcurrentHashMap<>();
 
     public OnnxModelRunner(Path modelFile, ModelProfile profile, ExecutionProvider provider, int intraOpThreads)
             throws ModelException {
@@ -85,9 +88,11 @@ public final class OnnxModelRunner implements ModelRunner, AutoCloseable {
     private List<float[]> infer(FloatBuffer nchw, int batchSize) throws ModelException {
         long[] shape = inputShape.clone();
         shape[0] = batchSize;
-        try (OnnxTensor input = OnnxTensor.createTensor(env, nchw, shape);
+        Thread caller = Thread.currentThread();
+        try (OrtSession.RunOptions options = new OrtSession.RunOptions();
+                OnnxTensor input = OnnxTensor.createTensor(env, nchw, shape);
                 // request only the mask: ISNet exports have 11 more outputs, up to 64x512x512 floats each
-                OrtSession.Result result = session.run(Map.of(profile.inputName(), input), Set.of(profile.outputName()))) {
+                OrtSession.Result result = run(caller, options, input)) {
             runs.addAndGet(batchSize);
             FloatBuffer buffer = ((OnnxTensor) result.get(0)).getFloatBuffer();
             int planeSize = profile.inputWidth() * profile.inputHeight();
@@ -104,6 +109,31 @@ public final class OnnxModelRunner implements ModelRunner, AutoCloseable {
             return planes;
         } catch (OrtException e) {
             throw new ModelException("model run failed: " + e.getMessage(), e);
+        }
+    }
+
+    private OrtSession.Result run(Thread caller, OrtSession.RunOptions options, OnnxTensor input) throws OrtException {
+        running.put(caller, options);
+        try {
+            if (caller.isInterrupted()) {
+                options.setTerminate(true); // asked to stop before the run began
+            }
+            return session.run(Map.of(profile.inputName(), input), Set.of(profile.outputName()), options);
+        } finally {
+            running.remove(caller);
+        }
+    }
+
+    /** Stops the session run {@code thread} is in (it fails with a ModelException); the session stays usable. */
+    @Override
+    public void abortRunOf(Thread thread) {
+        OrtSession.RunOptions options = running.get(thread);
+        if (options != null) {
+            try {
+                options.setTerminate(true);
+            } catch (OrtException e) {
+                // the run ends by itself
+            }
         }
     }
 
