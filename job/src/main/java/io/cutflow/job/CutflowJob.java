@@ -166,7 +166,8 @@ public final class CutflowJob {
                 config.get(CutflowOptions.CONCURRENCY), processed, List.of(),
                 config.get(CutflowOptions.MAX_OBJECT_SIZE).getBytes(), config.get(CutflowOptions.MAX_PIXELS),
                 config.get(CutflowOptions.PNG_COMPRESSION), config.get(CutflowOptions.MAX_ATTEMPTS),
-                new BatchPolicy(config.get(CutflowOptions.BATCH_SIZE), config.get(CutflowOptions.BATCH_DELAY).toMillis()));
+                new BatchPolicy(config.get(CutflowOptions.BATCH_SIZE), config.get(CutflowOptions.BATCH_DELAY).toMillis()),
+                config.get(CutflowOptions.BREAKER_THRESHOLD));
     }
 
     private static String require(Configuration config, String key, String value) {

@@ -125,6 +125,11 @@ public final class CutflowOptions {
             .withDescription("Attempts for transient failures (io_error, model_error); an image failing all of them is"
                     + " marked needs_manual_review");
 
+    public static final ConfigOption<Integer> BREAKER_THRESHOLD = key("cutflow.inference.breaker-threshold").intType()
+            .defaultValue(3).withDescription("Different images in a row whose every attempt ends with a model error:"
+                    + " the session is taken as broken and the job fails over (restart strategy bounds it) instead of"
+                    + " marking them needs_manual_review; a model error followed by a success stays a row. 0: never");
+
     public static final ConfigOption<Boolean> RESUME_SKIP_COMPLETED = key("cutflow.resume.skip-completed").booleanType()
             .defaultValue(true).withDescription("Before inference, skip contents that already have a success row for"
                     + " every configured template version (re-runs, restarts without state and killed backfills redo"

@@ -45,6 +45,8 @@ public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceReques
 
     /** Flink runs it when it drops the job's class loader: no session may outlive the job that loaded it. */
     private static final String RELEASE_HOOK = "cutflow-model-sessions";
+    /** How long a model-error verdict waits for the next image's outcome before it is written (ModelErrorBreaker). */
+    private static final long BREAKER_HOLD_MS = 30_000;
 
     private final InferenceSettings configured;
     private final TemplateSource templates;
@@ -54,6 +56,7 @@ public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceReques
     private transient ModelLease lease;
     private transient LiveTemplates liveTemplates;
     private transient AttemptTimer timer;
+    private transient ModelErrorBreaker breaker;
 
     private transient ThreadPoolExecutor executor;
     private transient Set<Thread> workers;
@@ -101,6 +104,7 @@ public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceReques
         }
         ModelRunner runner = lease.runner();
         timer = new AttemptTimer(timeoutMs, runner, Integer.toString(subtask));
+        breaker = new ModelErrorBreaker(settings.breakerThreshold(), BREAKER_HOLD_MS, Integer.toString(subtask));
         remover = new BackgroundRemover(runner, settings, worker, timer);
 
         AtomicInteger threads = new AtomicInteger();
@@ -154,7 +158,7 @@ public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceReques
             latencyMs.update((System.nanoTime() - start) / 1_000_000);
             imagesPerSecond.markEvent();
             (results.get(0).succeeded() ? inferredMetric : failedMetric).inc();
-            resultFuture.complete(results);
+            breaker.complete(results, resultFuture);
         });
     }
 
@@ -196,6 +200,9 @@ public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceReques
         }
         if (timer != null) {
             timer.close();
+        }
+        if (breaker != null) {
+            breaker.close();
         }
         if (lease != null) {
             if (idle) {

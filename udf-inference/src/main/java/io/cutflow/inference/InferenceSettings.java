@@ -16,6 +16,8 @@ import java.util.List;
  * @param templates every template runs on every image, from one inference
  * @param maxAttempts attempts for transient failures before needs_manual_review
  * @param batching how many images one model run may take (models with a dynamic batch dimension only)
+ * @param breakerThreshold different images in a row with model errors that make the stage fail over instead of
+ *     writing verdicts (ModelErrorBreaker); 0 or 1: never
  */
 public record InferenceSettings(
         String modelPath,
@@ -29,8 +31,18 @@ public record InferenceSettings(
         long maxPixels,
         int pngCompressionLevel,
         int maxAttempts,
-        BatchPolicy batching)
+        BatchPolicy batching,
+        int breakerThreshold)
         implements Serializable {
+
+    public static final int DEFAULT_BREAKER_THRESHOLD = 3;
+
+    public InferenceSettings(String modelPath, ModelProfile profile, String device, int intraOpThreads, int concurrency,
+            String processedBase, List<ParameterTemplate> templates, long maxObjectBytes, long maxPixels,
+            int pngCompressionLevel, int maxAttempts, BatchPolicy batching) {
+        this(modelPath, profile, device, intraOpThreads, concurrency, processedBase, templates, maxObjectBytes,
+                maxPixels, pngCompressionLevel, maxAttempts, batching, DEFAULT_BREAKER_THRESHOLD);
+    }
 
     /** One image per model run. */
     public InferenceSettings(String modelPath, ModelProfile profile, String device, int intraOpThreads, int concurrency,
@@ -43,7 +55,7 @@ public record InferenceSettings(
     /** The same settings with the templates resolved where the function runs ({@link TemplateSource}). */
     public InferenceSettings withTemplates(List<ParameterTemplate> resolved) {
         return new InferenceSettings(modelPath, profile, device, intraOpThreads, concurrency, processedBase, resolved,
-                maxObjectBytes, maxPixels, pngCompressionLevel, maxAttempts, batching);
+                maxObjectBytes, maxPixels, pngCompressionLevel, maxAttempts, batching, breakerThreshold);
     }
 
     public InferenceSettings {

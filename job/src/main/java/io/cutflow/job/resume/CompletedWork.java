@@ -17,7 +17,7 @@ import java.util.Set;
  * job's template versions. One indexed probe per content and template (the primary key of processing_jobs), a
  * whole batch in one statement.
  */
-final class CompletedWork implements AutoCloseable {
+public final class CompletedWork implements AutoCloseable {
 
     private static final String DONE = """
             SELECT md5 FROM processing_jobs
@@ -29,12 +29,12 @@ final class CompletedWork implements AutoCloseable {
     private final DatabaseSettings db;
     private Connection connection;
 
-    CompletedWork(DatabaseSettings db) {
+    public CompletedWork(DatabaseSettings db) {
         this.db = db;
     }
 
     /** Those of {@code md5s} that every template has already succeeded on. */
-    Set<String> completed(Collection<String> md5s, List<ParameterTemplate> templates) throws SQLException {
+    public Set<String> completed(Collection<String> md5s, List<ParameterTemplate> templates) throws SQLException {
         if (connection == null || connection.isClosed()) {
             connection = db.connect();
         }
