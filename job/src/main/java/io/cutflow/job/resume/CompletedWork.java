@@ -19,11 +19,18 @@ import java.util.Set;
  */
 public final class CompletedWork implements AutoCloseable {
 
+    /**
+     * One correlated probe per content: {@code j.md5 = m.md5} is a parameter of each probe, so PostgreSQL prunes to the
+     * content's partition at run time and probes its primary key: 27-45 us per content at 1M jobs, 0.05-0.08 of one
+     * query per content. {@code md5 = ANY (array)} probed every partition with the whole array: 208-257 us, 0.38
+     * (CompletedWorkBenchmark, docs/benchmarks.md).
+     */
     private static final String DONE = """
-            SELECT md5 FROM processing_jobs
-            WHERE md5 = ANY (?) AND template_id = ANY (?) AND status = 'success'
-              AND (template_id, template_version) IN (SELECT * FROM unnest(?::text[], ?::int[]))
-            GROUP BY md5 HAVING count(*) = ?
+            SELECT m.md5 FROM unnest(CAST(? AS bpchar[])) AS m(md5)
+            WHERE (SELECT count(*) FROM processing_jobs j
+                   WHERE j.md5 = m.md5 AND j.status = 'success'
+                     AND (j.template_id, j.template_version) IN (SELECT * FROM unnest(CAST(? AS text[]), CAST(? AS int[])))
+                  ) = ?
             """;
 
     private final DatabaseSettings db;
@@ -43,9 +50,8 @@ public final class CompletedWork implements AutoCloseable {
         try (PreparedStatement ps = connection.prepareStatement(DONE)) {
             ps.setArray(1, connection.createArrayOf("bpchar", md5s.toArray()));
             ps.setArray(2, connection.createArrayOf("text", ids));
-            ps.setArray(3, connection.createArrayOf("text", ids));
-            ps.setArray(4, connection.createArrayOf("int4", versions));
-            ps.setInt(5, templates.size());
+            ps.setArray(3, connection.createArrayOf("int4", versions));
+            ps.setInt(4, templates.size());
             Set<String> done = new HashSet<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
