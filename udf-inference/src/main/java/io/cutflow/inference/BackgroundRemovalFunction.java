@@ -43,7 +43,7 @@ public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceReques
 
     private static final Logger LOG = LoggerFactory.getLogger(BackgroundRemovalFunction.class);
 
-    /** Flink runs it when it drops the job's class loader: no session may outlive the job that loaded it. */
+    /** Flink runs it when it drops the job's class loader: no hold may outlive the job that took it. */
     private static final String RELEASE_HOOK = "cutflow-model-sessions";
     /** How long a model-error verdict waits for the next image's outcome before it is written (ModelErrorBreaker). */
     private static final long BREAKER_HOLD_MS = 30_000;
@@ -93,11 +93,20 @@ public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceReques
         liveTemplates = new LiveTemplates(templates, "inference-" + subtask,
                 changed -> remover = new BackgroundRemover(remover.runner(), settings.withTemplates(changed), worker, timer));
         settings = configured.withTemplates(liveTemplates.current());
-        getRuntimeContext().registerUserCodeClassLoaderReleaseHookIfAbsent(RELEASE_HOOK, SharedModelRunners::releaseAll);
+        ModelLease[] hold = new ModelLease[1];
+        // this subtask attempt's own hold, released at the latest with the job's class loader: never other jobs'
+        // sessions (a MiniCluster or a local run shares one registry between jobs)
+        getRuntimeContext().registerUserCodeClassLoaderReleaseHookIfAbsent(RELEASE_HOOK + "-" + subtask + "-"
+                + getRuntimeContext().getTaskInfo().getAttemptNumber(), () -> {
+                    if (hold[0] != null) {
+                        hold[0].close();
+                    }
+                });
         boolean cuda = "cuda".equals(settings.device());
         ExecutionProvider provider = cuda ? ExecutionProvider.cuda(gpuIndex(subtask)) : ExecutionProvider.cpu();
         try {
             lease = SharedModelRunners.lease(model, settings.profile(), provider, settings.intraOpThreads(), settings.batching());
+            hold[0] = lease;
         } catch (ModelException e) {
             // a missing CUDA runtime is a set-up error: restarting cannot fix it, and falling back would hide it
             throw cuda ? new SuppressRestartsException(e) : e;
@@ -209,7 +218,7 @@ public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceReques
                 lease.close();
             } else {
                 // a native run still in progress must not see its session closed under it; the class-loader release
-                // hook closes the session once the job's tasks are gone
+                // hook releases this hold once the job's tasks are gone
                 LOG.warn("Inference threads still running 30 s after close(): the model session is left to the"
                         + " class-loader release hook");
             }

@@ -5,6 +5,8 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.FloatBuffer;
@@ -18,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** One ONNX Runtime session; {@code OrtSession.run} is thread-safe, so slots share it. */
@@ -32,6 +36,9 @@ public final class OnnxModelRunner implements ModelRunner, AutoCloseable {
     private final AtomicLong runs = new AtomicLong();
     /** The run options of the session run each thread is in, so that {@link #abortRunOf} can stop it. */
     private final Map<Thread, OrtSession.RunOptions> running = new ConcurrentHashMap<>();
+    /** Runs hold it shared, close() exclusively: the native session is never freed under a run. */
+    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private volatile boolean closed;
 
     public OnnxModelRunner(Path modelFile, ModelProfile profile, ExecutionProvider provider, int intraOpThreads)
             throws ModelException {
@@ -113,14 +120,19 @@ public final class OnnxModelRunner implements ModelRunner, AutoCloseable {
     }
 
     private OrtSession.Result run(Thread caller, OrtSession.RunOptions options, OnnxTensor input) throws OrtException {
+        lifecycle.readLock().lock();
         running.put(caller, options);
         try {
+            if (closed) {
+                throw new OrtException("the model session is closed");
+            }
             if (caller.isInterrupted()) {
                 options.setTerminate(true); // asked to stop before the run began
             }
             return session.run(Map.of(profile.inputName(), input), Set.of(profile.outputName()), options);
         } finally {
             running.remove(caller);
+            lifecycle.readLock().unlock();
         }
     }
 
@@ -157,9 +169,31 @@ public final class OnnxModelRunner implements ModelRunner, AutoCloseable {
         return runs.get();
     }
 
+    /**
+     * Stops the runs in progress (terminate flag), waits for them to return, then frees the session. If a run does
+     * not return within 30 s the session is left allocated rather than freed under it (a crash of the whole JVM).
+     */
     @Override
     public void close() throws OrtException {
-        session.close();
+        closed = true;
+        running.keySet().forEach(this::abortRunOf);
+        boolean exclusive;
+        try {
+            exclusive = lifecycle.writeLock().tryLock(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            exclusive = false;
+        }
+        if (!exclusive) {
+            LoggerFactory.getLogger(OnnxModelRunner.class).warn("A run of {} did not stop within 30 s: its session is"
+                    + " left allocated", profile.name());
+            return;
+        }
+        try {
+            session.close();
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
     }
 
     static String sha256(Path file) throws ModelException {

@@ -15,8 +15,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * session holds ~2 GB, so one per slot would not fit. Sessions are reference-counted: each slot holds a
  * {@link ModelLease} from {@code open()} to {@code close()}, and the last release closes the session (and the
  * micro-batcher's thread). This class travels in the job jar, so every job has its own copy of the registry; without
- * the release a long-lived session cluster kept one session per submitted job until it ran out of memory.
- * {@link #releaseAll()} is the safety net Flink calls when it drops the job's class loader.
+ * the release a long-lived session cluster kept one session per submitted job until it ran out of memory. The
+ * inference function also releases its hold from Flink's user-code class-loader release hook, the safety net for a
+ * close() that could not.
  */
 public final class SharedModelRunners {
 
@@ -126,27 +127,6 @@ public final class SharedModelRunners {
         }
         if (!toClose.isEmpty()) {
             LOG.info("Released the last hold on model session {}: closed", key.modelFile());
-        }
-    }
-
-    /**
-     * Closes every session and batcher of this class loader, held or not. Flink calls it when it releases the job's
-     * user-code class loader, after every task of the job on this task manager has ended.
-     */
-    public static void releaseAll() {
-        synchronized (SESSIONS) {
-            List<AutoCloseable> toClose = new ArrayList<>();
-            BATCHERS.values().forEach(h -> toClose.add(h.resource));
-            SESSIONS.values().forEach(h -> {
-                RETIRED_RUNS.addAndGet(h.resource.runCount());
-                toClose.add(h.resource);
-            });
-            BATCHERS.clear();
-            SESSIONS.clear();
-            if (!toClose.isEmpty()) {
-                LOG.info("Class loader released: closing {} model session(s) and batcher(s)", toClose.size());
-            }
-            closeAll(toClose);
         }
     }
 

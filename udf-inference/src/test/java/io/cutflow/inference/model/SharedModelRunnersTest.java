@@ -60,20 +60,6 @@ class SharedModelRunnersTest {
         assertThat(batcherThreads()).as("the batcher's dispatcher thread ended").isEqualTo(threadsWhileHeld - 1);
     }
 
-    @Test
-    void releaseAllClosesWhatIsStillHeld() throws Exception {
-        int before = SharedModelRunners.openSessions();
-        ModelLease held = SharedModelRunners.lease(TestImages.modelPath(), ISNET, ExecutionProvider.cpu(), 7, BatchPolicy.none());
-        assertThat(SharedModelRunners.openSessions()).isEqualTo(before + 1);
-        // what Flink's class-loader release hook runs once a job's tasks are gone; here on a copy of the registry's
-        // view: every session of this class loader closes, including those of other tests, which hold theirs
-        // through acquire() and do not use them after their class ends
-        SharedModelRunners.releaseAll();
-        assertThat(SharedModelRunners.openSessions()).isZero();
-        held.close(); // releasing after releaseAll is harmless
-        assertThat(SharedModelRunners.openSessions()).isZero();
-    }
-
     private static long batcherThreads() {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().startsWith("cutflow-micro-batcher-") && t.isAlive()).count();
