@@ -5,6 +5,7 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,9 +30,16 @@ public final class SharedModelRunners {
      */
     public static final long NATIVE_STACK_BYTES = 64L << 20;
 
-    private record Key(Path modelFile, String profileName, ExecutionProvider provider, int threads) {
+    /**
+     * A session per model file, device, thread count and profile contents: a user's profiles file may redefine a
+     * bundled name (another output, another normalisation), which must not share the bundled profile's session.
+     */
+    private record Key(Path modelFile, String profile, ExecutionProvider provider, int threads) {
         static Key of(Path modelFile, ModelProfile profile, ExecutionProvider provider, int threads) {
-            return new Key(modelFile.toAbsolutePath().normalize(), profile.name(), provider, threads);
+            String contents = String.join("|", profile.name(), profile.inputName(), profile.inputWidth() + "x"
+                    + profile.inputHeight(), Arrays.toString(profile.mean()), Arrays.toString(profile.std()),
+                    profile.outputName(), String.valueOf(profile.activation()), String.valueOf(profile.dynamicBatch()));
+            return new Key(modelFile.toAbsolutePath().normalize(), contents, provider, threads);
         }
     }
 
