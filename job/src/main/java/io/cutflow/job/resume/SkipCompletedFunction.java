@@ -82,7 +82,7 @@ public class SkipCompletedFunction extends RichAsyncFunction<InferenceRequest, I
             full = pending.size() >= batchSize;
         }
         if (full) {
-            lookups.execute(this::flush);
+            lookups.submit(this::flush);
         }
     }
 
