@@ -69,11 +69,6 @@ public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceReques
     private transient Histogram latencyMs;
     private transient Meter imagesPerSecond;
 
-    /** Templates fixed up front (those of {@code settings}). */
-    public BackgroundRemovalFunction(InferenceSettings settings, long timeoutMs) {
-        this(settings, TemplateSource.fixed(settings.templates()), timeoutMs);
-    }
-
     public BackgroundRemovalFunction(InferenceSettings settings, TemplateSource templates, long timeoutMs) {
         this.configured = settings;
         this.templates = templates;
@@ -91,7 +86,7 @@ public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceReques
                     + " bin/fetch-model, or mount it)");
         }
         liveTemplates = new LiveTemplates(templates, "inference-" + subtask,
-                changed -> remover = new BackgroundRemover(remover.runner(), settings.withTemplates(changed), worker, timer));
+                changed -> remover = new BackgroundRemover(lease.runner(), settings.withTemplates(changed), worker, timer));
         settings = configured.withTemplates(liveTemplates.current());
         ModelLease[] hold = new ModelLease[1];
         // this subtask attempt's own hold, released at the latest with the job's class loader: never other jobs'

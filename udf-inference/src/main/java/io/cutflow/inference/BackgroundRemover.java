@@ -46,10 +46,6 @@ public final class BackgroundRemover {
         this.workerNode = workerNode;
     }
 
-    public ModelRunner runner() {
-        return runner;
-    }
-
     /** What one attempt learned; the decoded image survives a failure for the failure row's dimensions. */
     private static final class Attempt {
         ImageDecoder.Decoded decoded;
@@ -75,7 +71,8 @@ public final class BackgroundRemover {
                     return runOnce(request, state, startedAt, attempt - storageRetries);
                 } catch (ImageRejectedException e) {
                     stopIfClosing(request); // an aborted model run or read is the task's doing, not the image's
-                    if (clock != null && clock.expired()) {
+                    // a run the clock aborted fails as a model error: it is the attempt's timeout
+                    if (clock != null && clock.expired() && e.failureClass() != FailureClass.TIMEOUT) {
                         throw new ImageRejectedException(FailureClass.TIMEOUT, "attempt " + attempt + " did not finish"
                                 + " within " + timer.timeoutMs() + " ms", e);
                     }

@@ -3,7 +3,9 @@ package io.cutflow.job.reprocess;
 import io.cutflow.inference.InferenceRequest;
 import io.cutflow.inference.ParameterTemplate;
 
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -52,9 +54,9 @@ public record ReprocessSelection(ParameterTemplate template, String filterTempla
             String key = String.join("\u0000", template.id(), Integer.toString(template.version()), filterTemplateId, status,
                     String.valueOf(errorClass), String.valueOf(since), String.valueOf(until), String.valueOf(urlPrefix),
                     String.join(",", new TreeSet<>(md5s)));
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
             return "reprocess-" + HexFormat.of().formatHex(digest, 0, 8);
-        } catch (java.security.NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
