@@ -1,7 +1,9 @@
 -- What happened to the images under a URL or a URL prefix: every matching name, its content (md5), every job that
 -- ran on that content (status, failure class) and every asset produced. Reads the tables, so it is always current
 -- and shows pending and failed images too (for the finished assets alone, assets_by_url.sql is faster).
--- A name whose content has no job yet has NULL job columns; a failed job has NULL asset columns.
+-- A name whose content has no job yet has NULL job columns; a failed job has NULL asset columns. A name whose content
+-- only shares its MD5 with the content that was processed (an MD5 collision, md5_collisions) has NULL job columns too:
+-- that content's jobs and assets are not its own.
 --
 -- Parameters:
 --   :'url_prefix'  text     a full object URI or its beginning (s3://raw-images/shop-a/); taken literally
@@ -19,11 +21,15 @@
 -- up as md5 = ANY (ARRAY(..)): an index condition on every partition's primary key whatever the tables' size (as
 -- md5 IN (SELECT ..) the planner hash-joined whole small tables: 16 ms instead of 1.2 ms at 20k images).
 WITH names AS MATERIALIZED (
-    SELECT u.url, u.md5
+    SELECT u.url, u.md5, u.sha256
     FROM image_urls u
     WHERE u.url LIKE replace(replace(replace(:'url_prefix', '\', '\\'), '%', '\%'), '_', '\_') || '%'
     ORDER BY u.url
     LIMIT :max_urls
+), owners AS MATERIALIZED (
+    SELECT o.md5, o.sha256
+    FROM original_images o
+    WHERE o.md5 = ANY (ARRAY(SELECT md5 FROM names))
 ), jobs AS MATERIALIZED (
     SELECT j.md5, j.template_id, j.template_version, j.status, j.error_class, j.finished_at
     FROM processing_jobs j
@@ -48,7 +54,8 @@ SELECT n.url,
        a.height,
        a.file_size_bytes
 FROM names n
-LEFT JOIN jobs j ON j.md5 = n.md5
+LEFT JOIN owners o ON o.md5 = n.md5
+LEFT JOIN jobs j ON j.md5 = n.md5 AND (n.sha256 IS NULL OR o.sha256 IS NULL OR n.sha256 = o.sha256)
 LEFT JOIN assets a
        ON a.md5 = j.md5 AND a.template_id = j.template_id AND a.template_version = j.template_version
 ORDER BY n.url, j.template_id, j.template_version, a.asset_type;

@@ -1,5 +1,6 @@
 package io.cutflow.bench;
 
+import io.cutflow.inference.InferenceRequest;
 import io.cutflow.inference.ParameterTemplate;
 import io.cutflow.job.db.DatabaseSettings;
 import io.cutflow.job.db.SchemaMigrator;
@@ -17,7 +18,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
-import java.util.Set;
 
 /**
  * The cost per content of "resume, don't redo" (the job's completed-work lookup before inference): processing_jobs
@@ -45,19 +45,25 @@ public final class CompletedWorkBenchmark {
                             started_at, finished_at)
                         SELECT md5(i::text), 'default', 1, 'isnet-medium', 'success', 1, now(), now()
                         FROM generate_series(1, %d) i""".formatted(rows));
-                s.execute("VACUUM ANALYZE processing_jobs");
+                // the owners' SHA-256 (the lookup also checks a first sighting is its MD5's owner); sha256(md5) stands in
+                s.execute("""
+                        INSERT INTO original_images (md5, source_url, file_size_bytes, sha256)
+                        SELECT md5(i::text), 'file:/' || i, 1, sha256(md5(i::text)::bytea)
+                        FROM generate_series(1, %d) i""".formatted(rows));
+                s.execute("VACUUM ANALYZE processing_jobs, original_images");
             }
             System.out.printf(Locale.ROOT, "%d success rows loaded in %.1f s%n", rows, (System.nanoTime() - loadStart) / 1e9);
 
             Random random = new Random(7);
-            List<List<String>> work = new ArrayList<>();
+            List<List<InferenceRequest>> work = new ArrayList<>();
             for (int b = 0; b < batches; b++) {
-                List<String> md5s = new ArrayList<>(batch);
+                List<InferenceRequest> requests = new ArrayList<>(batch);
                 for (int i = 0; i < batch; i++) {
                     int n = 1 + random.nextInt(rows);
-                    md5s.add(md5(i % 2 == 0 ? Integer.toString(n) : Integer.toString(-n)));
+                    String md5 = md5(i % 2 == 0 ? Integer.toString(n) : Integer.toString(-n));
+                    requests.add(new InferenceRequest(md5, "file:/" + n, 1, sha256(md5)));
                 }
-                work.add(md5s);
+                work.add(requests);
             }
             List<ParameterTemplate> templates = List.of(ParameterTemplate.defaults());
             for (int round = 0; round < 3; round++) {
@@ -69,16 +75,19 @@ public final class CompletedWorkBenchmark {
         }
     }
 
-    private static double batched(DatabaseSettings db, List<List<String>> work, List<ParameterTemplate> templates)
+    private static double batched(DatabaseSettings db, List<List<InferenceRequest>> work, List<ParameterTemplate> templates)
             throws Exception {
         long found = 0;
         long start = System.nanoTime();
         int contents = 0;
         try (CompletedWork completed = new CompletedWork(db)) {
-            for (List<String> md5s : work) {
-                Set<String> done = completed.completed(md5s, templates);
-                found += done.size();
-                contents += md5s.size();
+            for (List<InferenceRequest> requests : work) {
+                CompletedWork.Lookup lookup = completed.lookUp(requests, templates);
+                if (!lookup.collidingUrls().isEmpty()) {
+                    throw new IllegalStateException("owners reported as collisions: " + lookup.collidingUrls());
+                }
+                found += lookup.done().size();
+                contents += requests.size();
             }
         }
         double us = (System.nanoTime() - start) / 1e3 / contents;
@@ -86,15 +95,15 @@ public final class CompletedWorkBenchmark {
         return us;
     }
 
-    private static double oneByOne(DatabaseSettings db, List<List<String>> work) throws Exception {
+    private static double oneByOne(DatabaseSettings db, List<List<InferenceRequest>> work) throws Exception {
         long found = 0;
         int contents = 0;
         long start = System.nanoTime();
         try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement("SELECT 1 FROM processing_jobs"
                 + " WHERE md5 = ? AND template_id = 'default' AND template_version = 1 AND status = 'success'")) {
-            for (List<String> md5s : work) {
-                for (String md5 : md5s) {
-                    ps.setString(1, md5);
+            for (List<InferenceRequest> requests : work) {
+                for (InferenceRequest request : requests) {
+                    ps.setString(1, request.md5());
                     try (ResultSet rs = ps.executeQuery()) {
                         found += rs.next() ? 1 : 0;
                     }
@@ -112,6 +121,10 @@ public final class CompletedWorkBenchmark {
         if (found == 0 || found > contents / 2) {
             throw new IllegalStateException("found " + found + " done of " + contents);
         }
+    }
+
+    private static String sha256(String s) throws Exception {
+        return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes()));
     }
 
     private static String md5(String s) throws Exception {

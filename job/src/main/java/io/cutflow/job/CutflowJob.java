@@ -34,8 +34,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The Cutflow job: raw objects -> MD5 -> first sightings -> not done yet (the database) -> background removal ->
- * assets and PostgreSQL.
+ * The Cutflow job: raw objects -> MD5 + SHA-256 -> first sightings (MD5 collisions aside) -> not done yet (the
+ * database) -> background removal -> assets and PostgreSQL.
  * {@code flink run cutflow-job.jar --raw s3://raw/ --processed s3://processed/ --jdbc-url jdbc:postgresql://...}
  */
 public final class CutflowJob {

@@ -116,10 +116,15 @@ public final class BackgroundRemover {
     private List<InferenceResult> runOnce(InferenceRequest request, Attempt state, long startedAt, int attempt)
             throws ImageRejectedException {
         byte[] bytes = ObjectStore.read(request.url(), settings.maxObjectBytes());
-        String md5 = Md5.hex(bytes);
-        if (!md5.equals(request.md5())) {
+        ContentDigest digest = ContentDigest.of(bytes);
+        if (!digest.md5().equals(request.md5())) {
             throw new ImageRejectedException(FailureClass.CONTENT_CHANGED,
-                    "object changed after it was hashed (md5 now " + md5 + ")");
+                    "object changed after it was hashed (md5 now " + digest.md5() + ")");
+        }
+        if (!digest.matchesSha256(request.sha256())) {
+            // same MD5, other bytes: a collision swapped in; never give it this content's assets
+            throw new ImageRejectedException(FailureClass.CONTENT_CHANGED, "object changed after it was hashed: same md5,"
+                    + " sha256 now " + digest.sha256() + " (an MD5 collision)");
         }
         state.decoded = decoder.decode(bytes);
         bytes = null; // let the encoded bytes go before the big buffers below
@@ -207,7 +212,7 @@ public final class BackgroundRemover {
     private InferenceResult result(InferenceRequest request, ParameterTemplate template, long startedAt, String status,
             FailureClass failureClass, String message, int attempts, Attempt state, AssetRecord[] assets) {
         ImageDecoder.Decoded decoded = state.decoded;
-        return new InferenceResult(request.md5(), request.url(), request.sizeBytes(), template.id(), template.version(),
+        return new InferenceResult(request.md5(), request.url(), request.sizeBytes(), request.sha256(), template.id(), template.version(),
                 template.toJson(), runner.profile().name(), runner.modelSha256(), status,
                 failureClass == null ? null : failureClass.code(), message, attempts, startedAt, System.currentTimeMillis(),
                 state.inferenceMs, workerNode, runner.executionProvider(),

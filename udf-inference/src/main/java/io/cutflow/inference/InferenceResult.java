@@ -3,11 +3,13 @@ package io.cutflow.inference;
 /**
  * The outcome of one image under one template: a processing_jobs row, its result_assets rows, and what was
  * learned of the original (original_images). Failed results carry the class and a readable message.
+ * {@code sha256} is the content the request was for (null when not known): the owner of {@code md5}.
  */
 public record InferenceResult(
         String md5,
         String url,
         long sizeBytes,
+        String sha256,
         String templateId,
         int templateVersion,
         String parametersJson,

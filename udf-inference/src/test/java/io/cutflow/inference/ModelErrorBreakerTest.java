@@ -38,7 +38,7 @@ class ModelErrorBreakerTest {
     }
 
     private static List<InferenceResult> outcome(String md5, FailureClass failure) {
-        return List.of(new InferenceResult(md5, "file:/" + md5, 1, "default", 1, "{}", "isnet-medium", null,
+        return List.of(new InferenceResult(md5, "file:/" + md5, 1, null, "default", 1, "{}", "isnet-medium", null,
                 failure == null ? InferenceResult.SUCCESS : InferenceResult.NEEDS_MANUAL_REVIEW,
                 failure == null ? null : failure.code(), failure == null ? null : "boom", 3, 0, 1, 0, "w", "cpu",
                 null, null, null, new AssetRecord[0]));

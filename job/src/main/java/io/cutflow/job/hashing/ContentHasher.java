@@ -1,6 +1,6 @@
 package io.cutflow.job.hashing;
 
-import io.cutflow.inference.Md5;
+import io.cutflow.inference.ContentDigest;
 import io.cutflow.job.source.DiscoveredObject;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -16,7 +16,7 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 
 /**
- * Streams each object through MD5 (constant memory whatever its size). An object that vanished since the listing
+ * Streams each object through MD5 and SHA-256 in one read (constant memory whatever its size). An object that vanished since the listing
  * is skipped; other read errors are retried and then fail the task, so Flink replays it from the last checkpoint
  * rather than losing a good image.
  */
@@ -41,9 +41,9 @@ public class ContentHasher extends RichFlatMapFunction<DiscoveredObject, HashedO
         Path path = new Path(object.url());
         for (int attempt = 1; ; attempt++) {
             try (FSDataInputStream in = path.getFileSystem().open(path)) {
-                Md5.Hashed hashed = Md5.hex(in);
+                ContentDigest digest = ContentDigest.of(in);
                 seen.add(1);
-                out.collect(new HashedObject(object.url(), hashed.md5(), hashed.sizeBytes()));
+                out.collect(new HashedObject(object.url(), digest.md5(), digest.sizeBytes(), digest.sha256()));
                 return;
             } catch (FileNotFoundException e) {
                 vanished.inc();

@@ -8,18 +8,24 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Keyed by MD5: the first sighting of a content goes on to inference, later ones (the same bytes under another
  * name, or a re-listing) stop here. Checkpointed keyed state makes the decision exactly once across restarts.
+ * A later sighting with the same MD5 but another SHA-256 is a different content (an MD5 collision): it never goes to
+ * inference under that MD5; its image_urls row (with its SHA-256) is what shows it as a collision (md5_collisions).
  */
 public class FirstSightingFilter extends KeyedProcessFunction<String, HashedObject, InferenceRequest> {
 
     public static final String ACC_DUPLICATES = "cutflow.duplicates";
+    private static final Logger LOG = LoggerFactory.getLogger(FirstSightingFilter.class);
 
     private transient ValueState<SightingState> sighting;
     private transient LongCounter duplicates;
     private transient Counter duplicatesMetric;
+    private transient Counter collisionsMetric;
 
     /** The dedup state, shared with the state bootstrap (bin/cutflow bootstrap-state). */
     public static ValueStateDescriptor<SightingState> stateDescriptor() {
@@ -32,16 +38,22 @@ public class FirstSightingFilter extends KeyedProcessFunction<String, HashedObje
         duplicates = new LongCounter();
         getRuntimeContext().addAccumulator(ACC_DUPLICATES, duplicates);
         duplicatesMetric = getRuntimeContext().getMetricGroup().counter("dedupHits");
+        collisionsMetric = getRuntimeContext().getMetricGroup().counter("md5Collisions");
     }
 
     @Override
     public void processElement(HashedObject object, Context ctx, Collector<InferenceRequest> out) throws Exception {
-        if (sighting.value() != null) {
+        SightingState first = sighting.value();
+        if (first == null) {
+            sighting.update(new SightingState(System.currentTimeMillis(), object.url(), object.sha256()));
+            out.collect(new InferenceRequest(object.md5(), object.url(), object.sizeBytes(), object.sha256()));
+        } else if (first.sha256 != null && object.sha256() != null && !first.sha256.equals(object.sha256())) {
+            collisionsMetric.inc();
+            LOG.warn("MD5 collision: {} has the md5 {} of {} but sha256 {} (not {}); not inferred", object.url(),
+                    object.md5(), first.firstUrl, object.sha256(), first.sha256);
+        } else {
             duplicates.add(1);
             duplicatesMetric.inc();
-            return;
         }
-        sighting.update(new SightingState(System.currentTimeMillis(), object.url()));
-        out.collect(new InferenceRequest(object.md5(), object.url(), object.sizeBytes()));
     }
 }

@@ -2,7 +2,8 @@ package io.cutflow.job.hashing;
 
 /**
  * Dedup state per MD5. A POJO (never Kryo) so that fields can be added across savepoint upgrades: version 0.1
- * had only firstSeenAtMs; firstUrl was added in 0.2 and is null for contents first seen before the upgrade.
+ * had only firstSeenAtMs; firstUrl was added in 0.2 and is null for contents first seen before the upgrade; sha256
+ * was added in 0.3 and is null for contents seen before it (or bootstrapped from a database without it).
  */
 public class SightingState {
     /** When the content was first seen (epoch ms). */
@@ -11,10 +12,18 @@ public class SightingState {
     /** The name the content was first seen under (null when restored from a 0.1 savepoint). */
     public String firstUrl;
 
+    /** SHA-256 of the content that owns this MD5 (null: not known, no collision check possible in state). */
+    public String sha256;
+
     public SightingState() {}
 
     public SightingState(long firstSeenAtMs, String firstUrl) {
+        this(firstSeenAtMs, firstUrl, null);
+    }
+
+    public SightingState(long firstSeenAtMs, String firstUrl, String sha256) {
         this.firstSeenAtMs = firstSeenAtMs;
         this.firstUrl = firstUrl;
+        this.sha256 = sha256;
     }
 }

@@ -22,7 +22,8 @@ import java.util.TreeSet;
  * Which contents a reprocess run takes: those of original_images matching every filter given, less those this run
  * already finished (a processing_attempts row with its run id: a killed run started again goes on where it stopped)
  * and, when retrying failures, less those whose target version has succeeded since. Originals are read through
- * their url (original_images.source_url, one of the content's image_urls).
+ * their url (original_images.source_url, one of the content's image_urls; the owner's name where that one is an MD5
+ * collision), and must still have the owner's SHA-256 where it is known.
  *
  * @param filterTemplateId whose job rows the status, error-class and time filters look at (--from-template; the
  *     target template's id by default)
@@ -62,7 +63,12 @@ public record ReprocessSelection(ParameterTemplate template, String filterTempla
     }
 
     private static final String SELECT = """
-            SELECT o.md5, o.source_url, o.file_size_bytes
+            SELECT o.md5,
+                   CASE WHEN EXISTS (SELECT 1 FROM image_urls s WHERE s.url = o.source_url AND s.sha256 <> o.sha256)
+                        THEN COALESCE((SELECT min(u.url) FROM image_urls u WHERE u.md5 = o.md5 AND u.sha256 = o.sha256),
+                                      o.source_url)
+                        ELSE o.source_url END,
+                   o.file_size_bytes, encode(o.sha256, 'hex')
             FROM original_images o
             WHERE (CAST(? AS text) = 'any' OR EXISTS (
                       SELECT 1 FROM processing_jobs j
@@ -113,7 +119,7 @@ public record ReprocessSelection(ParameterTemplate template, String filterTempla
             ps.setInt(i, template.version());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    requests.add(new InferenceRequest(rs.getString(1), rs.getString(2), rs.getLong(3)));
+                    requests.add(new InferenceRequest(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4)));
                 }
             }
         }

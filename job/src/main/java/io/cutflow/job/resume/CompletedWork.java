@@ -1,5 +1,6 @@
 package io.cutflow.job.resume;
 
+import io.cutflow.inference.InferenceRequest;
 import io.cutflow.inference.ParameterTemplate;
 import io.cutflow.job.db.DatabaseSettings;
 
@@ -14,8 +15,9 @@ import java.util.Set;
 
 /**
  * What the database says is done: the contents that already have a {@code success} job row for every one of the
- * job's template versions. One indexed probe per content and template (the primary key of processing_jobs), a
- * whole batch in one statement.
+ * job's template versions, and the names whose content is not the one that owns their MD5 (an MD5 collision:
+ * original_images.sha256 differs). One indexed probe per content and template (the primary key of processing_jobs),
+ * a whole batch in one statement.
  */
 public final class CompletedWork implements AutoCloseable {
 
@@ -23,15 +25,27 @@ public final class CompletedWork implements AutoCloseable {
      * One correlated probe per content: {@code j.md5 = m.md5} is a parameter of each probe, so PostgreSQL prunes to the
      * content's partition at run time and probes its primary key: 27-45 us per content at 1M jobs, 0.05-0.08 of one
      * query per content. {@code md5 = ANY (array)} probed every partition with the whole array: 208-257 us, 0.38
-     * (CompletedWorkBenchmark, docs/benchmarks.md).
+     * (CompletedWorkBenchmark, docs/benchmarks.md). The owner's SHA-256 is one more primary-key probe of the same
+     * content's original_images partition; only contents that are done or collide come back.
      */
     private static final String DONE = """
-            SELECT m.md5 FROM unnest(CAST(? AS bpchar[])) AS m(md5)
-            WHERE (SELECT count(*) FROM processing_jobs j
-                   WHERE j.md5 = m.md5 AND j.status = 'success'
-                     AND (j.template_id, j.template_version) IN (SELECT * FROM unnest(CAST(? AS text[]), CAST(? AS int[])))
-                  ) = ?
+            SELECT m.url, m.md5, p.done, p.owner_sha256 <> decode(m.sha256, 'hex') AS collides
+            FROM unnest(CAST(? AS text[]), CAST(? AS bpchar[]), CAST(? AS text[])) AS m(url, md5, sha256)
+            CROSS JOIN LATERAL (
+                SELECT (SELECT o.sha256 FROM original_images o WHERE o.md5 = m.md5) AS owner_sha256,
+                       (SELECT count(*) FROM processing_jobs j
+                        WHERE j.md5 = m.md5 AND j.status = 'success'
+                          AND (j.template_id, j.template_version) IN (SELECT * FROM unnest(CAST(? AS text[]), CAST(? AS int[])))
+                       ) = ? AS done
+            ) p
+            WHERE p.done OR p.owner_sha256 <> decode(m.sha256, 'hex')
             """;
+
+    /**
+     * What the database says of a batch: contents done for every template, and the names whose content is not their
+     * MD5's owner (an MD5 collision: never inferred under it).
+     */
+    public record Lookup(Set<String> done, Set<String> collidingUrls) {}
 
     private final DatabaseSettings db;
     private Connection connection;
@@ -40,25 +54,32 @@ public final class CompletedWork implements AutoCloseable {
         this.db = db;
     }
 
-    /** Those of {@code md5s} that every template has already succeeded on. */
-    public Set<String> completed(Collection<String> md5s, List<ParameterTemplate> templates) throws SQLException {
+    /** Looks a batch of first sightings up. */
+    public Lookup lookUp(Collection<InferenceRequest> requests, List<ParameterTemplate> templates) throws SQLException {
         if (connection == null || connection.isClosed()) {
             connection = db.connect();
         }
         String[] ids = templates.stream().map(ParameterTemplate::id).toArray(String[]::new);
         Integer[] versions = templates.stream().map(ParameterTemplate::version).toArray(Integer[]::new);
         try (PreparedStatement ps = connection.prepareStatement(DONE)) {
-            ps.setArray(1, connection.createArrayOf("bpchar", md5s.toArray()));
-            ps.setArray(2, connection.createArrayOf("text", ids));
-            ps.setArray(3, connection.createArrayOf("int4", versions));
-            ps.setInt(4, templates.size());
+            ps.setArray(1, connection.createArrayOf("text", requests.stream().map(InferenceRequest::url).toArray()));
+            ps.setArray(2, connection.createArrayOf("bpchar", requests.stream().map(InferenceRequest::md5).toArray()));
+            ps.setArray(3, connection.createArrayOf("text", requests.stream().map(InferenceRequest::sha256).toArray()));
+            ps.setArray(4, connection.createArrayOf("text", ids));
+            ps.setArray(5, connection.createArrayOf("int4", versions));
+            ps.setInt(6, templates.size());
             Set<String> done = new HashSet<>();
+            Set<String> colliding = new HashSet<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    done.add(rs.getString(1));
+                    if (rs.getBoolean(4)) {
+                        colliding.add(rs.getString(1));
+                    } else if (rs.getBoolean(3)) {
+                        done.add(rs.getString(2));
+                    }
                 }
             }
-            return done;
+            return new Lookup(done, colliding);
         } catch (SQLException e) {
             close(); // a fresh connection for the next try
             throw e;

@@ -15,9 +15,7 @@ import org.slf4j.LoggerFactory;
 
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -26,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  * Resume, don't redo: before a first sighting goes to inference, ask the database whether every template of the job
  * already succeeded on that content, and drop it if so. This holds with or without Flink state, so a re-run over the
  * same bucket, a job started without its savepoint, or a backfill killed half-way re-infers only what was not
- * finished. Lookups are batched (up to {@code batchSize} contents, at most {@code batchDelayMs} after the first) on
+ * finished. A first sighting whose SHA-256 is not that of the content owning its MD5 in the database (a collision
+ * the job's state cannot know of: a fresh start, a bootstrapped state) is dropped. Lookups are batched (up to {@code batchSize} contents, at most {@code batchDelayMs} after the first) on
  * one thread of this function; a database that stays unreachable fails the task over like any sink outage would.
  */
 public class SkipCompletedFunction extends RichAsyncFunction<InferenceRequest, InferenceRequest> {
@@ -47,6 +46,7 @@ public class SkipCompletedFunction extends RichAsyncFunction<InferenceRequest, I
     private transient CompletedWork completedWork;
     private transient Counter skipped;
     private transient Counter passed;
+    private transient Counter collisions;
     private transient Histogram lookupMicrosPerContent;
 
     public SkipCompletedFunction(DatabaseSettings db, TemplateSource templates, int batchSize, long batchDelayMs) {
@@ -70,6 +70,7 @@ public class SkipCompletedFunction extends RichAsyncFunction<InferenceRequest, I
         lookups.scheduleWithFixedDelay(this::flush, batchDelayMs, batchDelayMs, TimeUnit.MILLISECONDS);
         skipped = getRuntimeContext().getMetricGroup().counter("alreadyDone");
         passed = getRuntimeContext().getMetricGroup().counter("toInfer");
+        collisions = getRuntimeContext().getMetricGroup().counter("md5CollisionsInDatabase");
         lookupMicrosPerContent = getRuntimeContext().getMetricGroup()
                 .histogram("doneLookupMicrosPerContent", new DescriptiveStatisticsHistogram(1000));
     }
@@ -96,13 +97,12 @@ public class SkipCompletedFunction extends RichAsyncFunction<InferenceRequest, I
             batch = pending;
             pending = new ArrayList<>();
         }
-        Set<String> md5s = new LinkedHashSet<>();
-        batch.forEach(w -> md5s.add(w.request().md5()));
-        Set<String> done;
+        List<InferenceRequest> requests = batch.stream().map(Waiting::request).toList();
+        CompletedWork.Lookup found;
         try {
             long start = System.nanoTime();
-            done = lookUp(md5s);
-            lookupMicrosPerContent.update((System.nanoTime() - start) / 1000 / md5s.size());
+            found = lookUp(requests);
+            lookupMicrosPerContent.update((System.nanoTime() - start) / 1000 / requests.size());
         } catch (SQLException e) {
             // the database is down, not the images: fail over, the requests are replayed from the checkpoint
             batch.forEach(w -> w.future().completeExceptionally(e));
@@ -112,7 +112,13 @@ public class SkipCompletedFunction extends RichAsyncFunction<InferenceRequest, I
             return; // closing: the requests are in the operator's snapshot
         }
         for (Waiting w : batch) {
-            if (done.contains(w.request().md5())) {
+            if (found.collidingUrls().contains(w.request().url())) {
+                // another content owns this MD5 and its assets; the name's image_urls row shows it (md5_collisions)
+                collisions.inc();
+                LOG.warn("MD5 collision: {} (md5 {}, sha256 {}) is not the content the database holds under that md5;"
+                        + " not inferred", w.request().url(), w.request().md5(), w.request().sha256());
+                w.future().complete(List.of());
+            } else if (found.done().contains(w.request().md5())) {
                 skipped.inc();
                 w.future().complete(List.of());
             } else {
@@ -122,10 +128,10 @@ public class SkipCompletedFunction extends RichAsyncFunction<InferenceRequest, I
         }
     }
 
-    private Set<String> lookUp(Set<String> md5s) throws SQLException, InterruptedException {
+    private CompletedWork.Lookup lookUp(List<InferenceRequest> requests) throws SQLException, InterruptedException {
         for (int attempt = 1; ; attempt++) {
             try {
-                return completedWork.completed(md5s, liveTemplates.current());
+                return completedWork.lookUp(requests, liveTemplates.current());
             } catch (SQLException e) {
                 if (attempt == LOOKUP_ATTEMPTS) {
                     throw e;

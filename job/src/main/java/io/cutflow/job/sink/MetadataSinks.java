@@ -54,18 +54,21 @@ public final class MetadataSinks {
 
     /**
      * The job row, its history row, its assets and the decoded size of the original in one statement, so no asset
-     * row is ever visible without its job. All four tables share the md5 key (colocated under Citus), so the
+     * row is ever visible without its job. The inferred content becomes the MD5's owner (original_images.sha256): only
+     * a request that passed the first-sighting and completed-work checks gets here, so the owner is the content whose
+     * bytes the assets were made from. All four tables share the md5 key (colocated under Citus), so the
      * statement routes to one shard.
      */
     private static String upsertResult(String jobConflict) {
         return """
             WITH image AS (
-                INSERT INTO original_images (md5, source_url, file_size_bytes, width, height, format)
-                VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO original_images (md5, source_url, file_size_bytes, width, height, format, sha256)
+                VALUES (?, ?, ?, ?, ?, ?, decode(?, 'hex'))
                 ON CONFLICT (md5) DO UPDATE SET width = COALESCE(EXCLUDED.width, original_images.width),
                     height = COALESCE(EXCLUDED.height, original_images.height),
                     format = COALESCE(EXCLUDED.format, original_images.format),
-                    source_url = LEAST(original_images.source_url COLLATE "C", EXCLUDED.source_url COLLATE "C")
+                    source_url = LEAST(original_images.source_url COLLATE "C", EXCLUDED.source_url COLLATE "C"),
+                    sha256 = COALESCE(EXCLUDED.sha256, original_images.sha256)
             ), job AS (
                 INSERT INTO processing_jobs (md5, template_id, template_version, model_version, model_sha256, parameters,
                     status, error_class, error_message, attempts, started_at, finished_at, duration_ms, inference_ms,
@@ -131,6 +134,7 @@ public final class MetadataSinks {
         setNullableInt(ps, i++, r.width());
         setNullableInt(ps, i++, r.height());
         ps.setString(i++, r.format());
+        ps.setString(i++, r.sha256());
 
         i = bindJob(ps, i, r); // the job row
         i = bindJob(ps, i, r); // its history row

@@ -7,7 +7,7 @@ public final class UrlMapTargets {
 
     private UrlMapTargets() {}
 
-    /** url -> md5; a URL whose content changed points at its new MD5. */
+    /** url -> md5 (and sha256); a URL whose content changed points at its new content. */
     public static final CopyTarget<HashedObject> IMAGE_URLS = new CopyTarget<>() {
         @Override
         public String name() {
@@ -16,12 +16,12 @@ public final class UrlMapTargets {
 
         @Override
         public String stagingColumns() {
-            return "url text, md5 char(32), file_size_bytes bigint";
+            return "url text, md5 char(32), file_size_bytes bigint, sha256 bytea";
         }
 
         @Override
         public void encode(HashedObject o, CopyRow row) {
-            row.add(o.url()).add(o.md5()).add(o.sizeBytes());
+            row.add(o.url()).add(o.md5()).add(o.sizeBytes()).add(o.sha256() == null ? null : "\\x" + o.sha256());
         }
 
         @Override
@@ -31,15 +31,17 @@ public final class UrlMapTargets {
 
         @Override
         public String insertSql(String staging) {
-            return "INSERT INTO image_urls (url, md5, file_size_bytes) SELECT url, md5, file_size_bytes FROM " + staging
+            return "INSERT INTO image_urls (url, md5, file_size_bytes, sha256) SELECT url, md5, file_size_bytes, sha256 FROM "
+                    + staging
                     + " ORDER BY url COLLATE \"C\"";
         }
 
         @Override
         public String onConflict() {
-            return "ON CONFLICT (url) DO UPDATE SET md5 = EXCLUDED.md5, file_size_bytes = EXCLUDED.file_size_bytes"
-                    + " WHERE (image_urls.md5, image_urls.file_size_bytes)"
-                    + " IS DISTINCT FROM (EXCLUDED.md5, EXCLUDED.file_size_bytes)";
+            return "ON CONFLICT (url) DO UPDATE SET md5 = EXCLUDED.md5, file_size_bytes = EXCLUDED.file_size_bytes,"
+                    + " sha256 = COALESCE(EXCLUDED.sha256, image_urls.sha256)"
+                    + " WHERE (image_urls.md5, image_urls.file_size_bytes, image_urls.sha256)"
+                    + " IS DISTINCT FROM (EXCLUDED.md5, EXCLUDED.file_size_bytes, COALESCE(EXCLUDED.sha256, image_urls.sha256))";
         }
     };
 

@@ -66,8 +66,8 @@ class CopyUpsertWriterTest {
         write(stream, 1);
         assertThat(TableSnapshot.of(db.jdbcUrl(), "")).isEqualTo(first);
         assertThat(first.rows("original_images")).containsExactly(
-                "c".repeat(32) + " | s3://raw/b.jpg | 100 | null | null | null",
-                "d".repeat(32) + " | s3://raw/a.jpg | 100 | null | null | null");
+                "c".repeat(32) + " | s3://raw/b.jpg | 100 | null | null | null | null",
+                "d".repeat(32) + " | s3://raw/a.jpg | 100 | null | null | null | null");
     }
 
     @Test

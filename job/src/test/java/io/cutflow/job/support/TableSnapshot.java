@@ -19,8 +19,9 @@ import java.util.Map;
 public record TableSnapshot(Map<String, List<String>> tables) {
 
     private static final Map<String, String> QUERIES = Map.of(
-            "image_urls", "SELECT url, md5, file_size_bytes FROM image_urls",
-            "original_images", "SELECT md5, source_url, file_size_bytes, width, height, format FROM original_images",
+            "image_urls", "SELECT url, md5, file_size_bytes, encode(sha256, 'hex') FROM image_urls",
+            "original_images", "SELECT md5, source_url, file_size_bytes, width, height, format, encode(sha256, 'hex')"
+                    + " FROM original_images",
             "processing_jobs", "SELECT md5, template_id, template_version, model_version, model_sha256, parameters::text,"
                     + " status, error_class, error_message, attempts, execution_provider FROM processing_jobs",
             "result_assets", "SELECT md5, template_id, template_version, asset_type, replace(storage_path, ?, ''), width,"
