@@ -268,7 +268,7 @@ public final class SinkBenchmark {
                 // new urls sort before the existing ones ("new-" < "sku-"): the existing url is the batch's last row
                 shard.add(lastOfOddBatch ? existing.get(random.nextInt(existing.size()))
                         : new HashedObject(String.format("https://cdn.example.com/products/new-%d-%08x.jpg", w, i),
-                                existing.get(i).md5(), existing.get(i).sizeBytes()));
+                                existing.get(i).md5(), existing.get(i).sizeBytes(), existing.get(i).sha256()));
             }
             shards.add(shard);
         }
@@ -323,9 +323,10 @@ public final class SinkBenchmark {
             for (int from = 0; from < data.size(); from += batch) {
                 StringBuilder text = new StringBuilder();
                 for (HashedObject o : data.subList(from, Math.min(data.size(), from + batch))) {
-                    text.append(o.url()).append('\t').append(o.md5()).append('\t').append(o.sizeBytes()).append('\n');
+                    text.append(o.url()).append('\t').append(o.md5()).append('\t').append(o.sizeBytes())
+                            .append("\t\\\\x").append(o.sha256()).append('\n');
                 }
-                copy.copyIn("COPY image_urls (url, md5, file_size_bytes) FROM STDIN", new StringReader(text.toString()));
+                copy.copyIn("COPY image_urls (url, md5, file_size_bytes, sha256) FROM STDIN", new StringReader(text.toString()));
                 c.commit();
             }
         }
@@ -344,15 +345,17 @@ public final class SinkBenchmark {
         }
     }
 
-    /** Product-image URLs of realistic length (~60 B) and the MD5 of distinct contents, in random order. */
+    /** Product-image URLs of realistic length (~60 B) and the MD5 and SHA-256 of distinct contents, in random order. */
     static List<HashedObject> generate(int rows) throws Exception {
         java.security.MessageDigest md5 = java.security.MessageDigest.getInstance("MD5");
+        java.security.MessageDigest sha256 = java.security.MessageDigest.getInstance("SHA-256");
         java.util.Random random = new java.util.Random(42);
         List<HashedObject> data = new ArrayList<>(rows);
         for (int i = 0; i < rows; i++) {
             String url = String.format("https://cdn.example.com/products/sku-%07d/%08x.jpg", random.nextInt(10_000_000), i);
             String hex = HexFormat.of().formatHex(md5.digest(Integer.toString(i).getBytes()));
-            data.add(new HashedObject(url, hex, 50_000 + random.nextInt(500_000)));
+            String sha = HexFormat.of().formatHex(sha256.digest(Integer.toString(i).getBytes()));
+            data.add(new HashedObject(url, hex, 50_000 + random.nextInt(500_000), sha));
         }
         java.util.Collections.shuffle(data, random);
         return data;
