@@ -18,6 +18,7 @@ import io.cutflow.job.resume.SkipCompletedFunction;
 import io.cutflow.job.sink.MetadataSinks;
 import io.cutflow.job.sink.ResultTally;
 import io.cutflow.job.source.DiscoveredObject;
+import io.cutflow.job.source.KnownObjectFilter;
 import io.cutflow.job.source.watch.BucketWatchSource;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -26,6 +27,7 @@ import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.nio.file.Path;
@@ -46,6 +48,7 @@ public final class CutflowJob {
 
     /** 0.2: the bounded-state watch source; 0.1's FileSource ran as "raw-objects" (restore with allowNonRestoredState). */
     public static final String UID_SOURCE = "raw-object-watch";
+    public static final String UID_KNOWN_OBJECTS = "known-object-filter";
     public static final String UID_HASHER = "content-hasher";
     public static final String UID_FIRST_SIGHTING = "first-sighting";
     public static final String UID_SKIP_COMPLETED = "skip-completed";
@@ -54,6 +57,7 @@ public final class CutflowJob {
     public static final String UID_SINK_URLS = "sink-image-urls";
     public static final String UID_SINK_ORIGINALS = "sink-original-images";
     public static final String UID_SINK_RESULTS = "sink-results";
+    public static final String UID_SINK_DISCOVERY_FAILURES = "sink-discovery-failures";
 
     private CutflowJob() {}
 
@@ -116,13 +120,26 @@ public final class CutflowJob {
                 .once(config.get(CutflowOptions.ONCE))
                 .scanInterval(config.get(CutflowOptions.SCAN_INTERVAL))
                 .tolerance(config.get(CutflowOptions.WATCH_TOLERANCE))
+                .clockSkew(config.get(CutflowOptions.WATCH_CLOCK_SKEW))
+                .reconcileInterval(config.get(CutflowOptions.RECONCILE_INTERVAL))
+                .listingFailureTimeout(config.get(CutflowOptions.LISTING_FAILURE_TIMEOUT))
                 .listingThreads(config.get(CutflowOptions.LISTING_THREADS))
                 .build();
         DataStream<DiscoveredObject> objects = env
                 .fromSource(source, WatermarkStrategy.noWatermarks(), "Raw objects")
                 .uid(UID_SOURCE);
 
-        DataStream<HashedObject> hashed = objects.flatMap(new ContentHasher()).name("Hash content (MD5)").uid(UID_HASHER);
+        int lookupBatch = config.get(CutflowOptions.RESUME_BATCH_SIZE);
+        long lookupDelayMs = config.get(CutflowOptions.RESUME_BATCH_DELAY).toMillis();
+        // the reconciliation pass's candidates are asked of image_urls before they are read; the window's pass through
+        DataStream<DiscoveredObject> toRead = AsyncDataStream.orderedWait(objects,
+                        new KnownObjectFilter(db, lookupBatch, lookupDelayMs), 5, TimeUnit.MINUTES, 2 * lookupBatch)
+                .name("Skip known objects (reconciliation)").uid(UID_KNOWN_OBJECTS);
+        SingleOutputStreamOperator<HashedObject> hashed = toRead.process(new ContentHasher())
+                .name("Hash content (MD5 + SHA-256)").uid(UID_HASHER);
+        hashed.getSideOutput(ContentHasher.UNREADABLE)
+                .sinkTo(MetadataSinks.discoveryFailures(db, batchSize, batchInterval))
+                .name("discovery_failures").uid(UID_SINK_DISCOVERY_FAILURES);
         hashed.sinkTo(MetadataSinks.urls(db, batchSize, batchInterval)).name("image_urls").uid(UID_SINK_URLS);
         hashed.sinkTo(MetadataSinks.originals(db, batchSize, batchInterval)).name("original_images").uid(UID_SINK_ORIGINALS);
 
@@ -132,10 +149,8 @@ public final class CutflowJob {
 
         DataStream<InferenceRequest> toInfer = firstSightings;
         if (config.get(CutflowOptions.RESUME_SKIP_COMPLETED)) {
-            int lookupBatch = config.get(CutflowOptions.RESUME_BATCH_SIZE);
             toInfer = AsyncDataStream.unorderedWait(firstSightings,
-                            new SkipCompletedFunction(db, templates, lookupBatch,
-                                    config.get(CutflowOptions.RESUME_BATCH_DELAY).toMillis()),
+                            new SkipCompletedFunction(db, templates, lookupBatch, lookupDelayMs),
                             5, TimeUnit.MINUTES, 2 * lookupBatch)
                     .name("Skip completed work").uid(UID_SKIP_COMPLETED);
         }

@@ -36,6 +36,23 @@ public final class CutflowOptions {
             .withDescription("How far an object's modification time may lag behind the newest one seen and still be"
                     + " picked up (slow multipart uploads); the watch state holds only objects within this window");
 
+    public static final ConfigOption<Duration> WATCH_CLOCK_SKEW = key("cutflow.watch.clock-skew").durationType()
+            .defaultValue(Duration.ofMinutes(1))
+            .withDescription("How far the store's clock may run ahead of the JobManager's: the watch watermark never"
+                    + " passes the listing's start minus this, so an object stamped in the future cannot hide later ones");
+
+    public static final ConfigOption<Duration> RECONCILE_INTERVAL = key("cutflow.watch.reconcile-interval").durationType()
+            .defaultValue(Duration.ofHours(1))
+            .withDescription("How often a watching job lists the whole raw location and reads what image_urls does not"
+                    + " know (objects with an old modification time, uploads slower than the tolerance); 0 turns it off."
+                    + " Costs one full listing and one primary-key probe per object below the window per pass");
+
+    public static final ConfigOption<Duration> LISTING_FAILURE_TIMEOUT = key("cutflow.watch.listing-failure-timeout")
+            .durationType().defaultValue(Duration.ofMinutes(15))
+            .withDescription("How long listings of the raw location may keep failing (expired credentials, a removed"
+                    + " bucket) before the job fails with the cause; until then each scan retries (metric"
+                    + " listingFailingForMs)");
+
     public static final ConfigOption<Integer> LISTING_THREADS = key("cutflow.watch.listing-threads").intType()
             .defaultValue(4).withDescription("Top-level prefixes of the raw location listed in parallel");
 

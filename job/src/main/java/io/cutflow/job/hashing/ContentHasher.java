@@ -4,7 +4,8 @@ import io.cutflow.inference.ContentDigest;
 import io.cutflow.job.source.DiscoveredObject;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.functions.RichFlatMapFunction;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.OutputTag;
 import org.apache.flink.core.fs.FSDataInputStream;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.metrics.Counter;
@@ -14,31 +15,44 @@ import org.slf4j.LoggerFactory;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 
 /**
- * Streams each object through MD5 and SHA-256 in one read (constant memory whatever its size). An object that vanished since the listing
- * is skipped; other read errors are retried and then fail the task, so Flink replays it from the last checkpoint
- * rather than losing a good image.
+ * Streams each object through MD5 and SHA-256 in one read (constant memory whatever its size). An object that
+ * vanished since the listing is skipped and counted; one that stays unreadable for a reason of its own (access
+ * denied, archived, a special file) goes to {@link #UNREADABLE} as a row; other read errors (connectivity, 5xx) are
+ * retried and then fail the task, so Flink replays it from the last checkpoint rather than losing a good image.
  */
-public class ContentHasher extends RichFlatMapFunction<DiscoveredObject, HashedObject> {
+public class ContentHasher extends ProcessFunction<DiscoveredObject, HashedObject> {
 
     public static final String ACC_SEEN = "cutflow.seen";
     private static final Logger LOG = LoggerFactory.getLogger(ContentHasher.class);
     private static final int ATTEMPTS = 4;
 
+    /** Objects that cannot be read for a reason of their own (discovery_failures). */
+    public static final OutputTag<UnreadableObject> UNREADABLE = new OutputTag<>("unreadable-objects") {};
+
     private transient LongCounter seen;
     private transient Counter vanished;
+    private transient Counter unreadable;
 
     @Override
     public void open(OpenContext openContext) {
         seen = new LongCounter();
         getRuntimeContext().addAccumulator(ACC_SEEN, seen);
         vanished = getRuntimeContext().getMetricGroup().counter("objectsVanished");
+        unreadable = getRuntimeContext().getMetricGroup().counter("objectsUnreadable");
     }
 
     @Override
-    public void flatMap(DiscoveredObject object, Collector<HashedObject> out) throws Exception {
+    public void processElement(DiscoveredObject object, Context ctx, Collector<HashedObject> out) throws Exception {
         Path path = new Path(object.url());
+        String special = notARegularFile(path);
+        if (special != null) {
+            unreadable(object, special, ctx);
+            return;
+        }
         for (int attempt = 1; ; attempt++) {
             try (FSDataInputStream in = path.getFileSystem().open(path)) {
                 ContentDigest digest = ContentDigest.of(in);
@@ -46,10 +60,18 @@ public class ContentHasher extends RichFlatMapFunction<DiscoveredObject, HashedO
                 out.collect(new HashedObject(object.url(), digest.md5(), digest.sizeBytes(), digest.sha256()));
                 return;
             } catch (FileNotFoundException e) {
-                vanished.inc();
-                LOG.info("Skipping {}: it vanished after it was listed", object.url());
+                if (stillThere(path)) {
+                    unreadable(object, e.toString(), ctx); // e.g. "(Permission denied)", "(Is a directory)"
+                } else {
+                    vanished.inc();
+                    LOG.info("Skipping {}: it vanished after it was listed", object.url());
+                }
                 return;
             } catch (IOException e) {
+                if (permanent(e)) {
+                    unreadable(object, e.toString(), ctx);
+                    return;
+                }
                 if (attempt == ATTEMPTS) {
                     throw new IOException("cannot read " + object.url() + " after " + ATTEMPTS + " attempts", e);
                 }
@@ -57,5 +79,57 @@ public class ContentHasher extends RichFlatMapFunction<DiscoveredObject, HashedO
                 Thread.sleep(200L << attempt);
             }
         }
+    }
+
+    private void unreadable(DiscoveredObject object, String reason, Context ctx) {
+        unreadable.inc();
+        LOG.warn("Cannot read {}: {} (recorded in discovery_failures)", object.url(), reason);
+        ctx.output(UNREADABLE, new UnreadableObject(object.url(), object.sizeBytes(), UnreadableObject.UNREADABLE, reason,
+                System.currentTimeMillis()));
+    }
+
+    /** A local name that is not a regular file (a FIFO would block the read forever, a dangling link never reads). */
+    private static String notARegularFile(Path path) throws IOException {
+        if (path.getFileSystem().isDistributedFS()) {
+            return null; // an object store: every listed key is an object
+        }
+        java.nio.file.Path local = java.nio.file.Path.of(path.toUri().getPath());
+        if (Files.isRegularFile(local)) {
+            return null;
+        }
+        if (Files.isSymbolicLink(local) && !Files.exists(local)) {
+            return "a symbolic link to nothing";
+        }
+        if (Files.exists(local, LinkOption.NOFOLLOW_LINKS)) {
+            return Files.isDirectory(local) ? "a directory" : "not a regular file (a FIFO, socket or device)";
+        }
+        return null; // gone: the read below counts it as vanished
+    }
+
+    private static boolean stillThere(Path path) {
+        try {
+            path.getFileSystem().getFileStatus(path);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Errors of the object, not of the store: S3A maps 403 to AccessDeniedException; archived (Glacier) objects answer
+     * InvalidObjectState, objects under a key the reader may not use answer a KMS error (both 400, AWSBadRequestException).
+     * Matched by name: the S3 file system lives in a plugin class loader.
+     */
+    static boolean permanent(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String name = t.getClass().getSimpleName();
+            String message = String.valueOf(t.getMessage());
+            if (t instanceof java.nio.file.AccessDeniedException || name.equals("AWSBadRequestException")
+                    || message.contains("InvalidObjectState") || message.contains("AccessDenied")
+                    || message.contains("KMS.")) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -159,6 +159,10 @@ public final class CutflowCli {
             throw new IllegalArgumentException("model not found: " + model
                     + " (bin/fetch-model downloads ISNet medium, or pass --model)");
         }
+        if (!config.contains(CutflowOptions.RECONCILE_INTERVAL)) {
+            // a local folder lists in milliseconds: reconcile often, so a file copied in with an old mtime shows soon
+            config.set(CutflowOptions.RECONCILE_INTERVAL, java.time.Duration.ofSeconds(30));
+        }
         if (!config.contains(TaskManagerOptions.BUFFER_DEBLOAT_ENABLED)) {
             // as flink-conf/config.yaml: few records queue ahead of inference, barriers are not held up
             config.set(TaskManagerOptions.BUFFER_DEBLOAT_ENABLED, true);

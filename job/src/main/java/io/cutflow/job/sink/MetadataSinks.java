@@ -4,6 +4,7 @@ import io.cutflow.inference.AssetRecord;
 import io.cutflow.inference.InferenceResult;
 import io.cutflow.job.db.DatabaseSettings;
 import io.cutflow.job.hashing.HashedObject;
+import io.cutflow.job.hashing.UnreadableObject;
 import org.apache.flink.connector.jdbc.JdbcExecutionOptions;
 import org.apache.flink.connector.jdbc.JdbcStatementBuilder;
 import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
@@ -124,6 +125,27 @@ public final class MetadataSinks {
             Duration interval, String runId) {
         return new CloseTolerantJdbcSink<>(sink(db, batchSize, interval, UPSERT_REPROCESS_RESULT,
                 (ps, r) -> bindResult(ps, r, runId)));
+    }
+
+    /** One row per unreadable name; a later failure updates it. */
+    static final String UPSERT_DISCOVERY_FAILURE = """
+            INSERT INTO discovery_failures (url, error_class, error_message, file_size_bytes, first_failed_at, last_failed_at)
+            VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (url) DO UPDATE SET error_class = EXCLUDED.error_class, error_message = EXCLUDED.error_message,
+                file_size_bytes = EXCLUDED.file_size_bytes, last_failed_at = EXCLUDED.last_failed_at,
+                failures = discovery_failures.failures + 1
+            WHERE EXCLUDED.last_failed_at > discovery_failures.last_failed_at""";
+
+    public static CloseTolerantJdbcSink<UnreadableObject> discoveryFailures(DatabaseSettings db, int batchSize,
+            Duration interval) {
+        return new CloseTolerantJdbcSink<>(sink(db, batchSize, interval, UPSERT_DISCOVERY_FAILURE, (ps, o) -> {
+            ps.setString(1, o.url());
+            ps.setString(2, o.errorClass());
+            ps.setString(3, o.errorMessage());
+            ps.setLong(4, o.sizeBytes());
+            ps.setTimestamp(5, new Timestamp(o.failedAtMs()));
+            ps.setTimestamp(6, new Timestamp(o.failedAtMs()));
+        }));
     }
 
     private static void bindResult(PreparedStatement ps, InferenceResult r, String runId) throws SQLException {

@@ -7,16 +7,24 @@ import org.apache.flink.core.fs.Path;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Lists a bucket prefix or folder recursively, in parallel over its top-level prefixes, keeping only objects
- * modified at or after a threshold: memory follows what is new, not the size of the bucket. Hidden names ('.', '_')
- * are skipped, as Flink's file sources do.
+ * modified at or after a threshold: memory follows what is new, not the size of the bucket (a threshold of
+ * Long.MIN_VALUE lists everything: the first listing and the reconciliation pass). Hidden names, those starting with
+ * '.' or '_' (.DS_Store, _temporary/, _SUCCESS, .part-*.inprogress: what Hadoop, Spark and Flink writers leave
+ * while or after writing) are skipped, as Flink's file sources do, and counted.
  */
 final class BucketLister implements AutoCloseable {
 
@@ -32,12 +40,22 @@ final class BucketLister implements AutoCloseable {
         });
     }
 
+    /** One listing: what it found, when it started, and how many hidden names it skipped. */
+    record Listing(List<ObjectSplit> objects, long startedAtMs, int hiddenSkipped, boolean full) {}
+
     /** Objects under the root with modification time >= minModifiedAtMs. */
-    List<ObjectSplit> listModifiedSince(long minModifiedAtMs) throws IOException {
+    Listing listModifiedSince(long minModifiedAtMs) throws IOException {
+        long startedAt = System.currentTimeMillis();
+        AtomicInteger hidden = new AtomicInteger();
+        List<ObjectSplit> found = list(minModifiedAtMs, hidden);
+        return new Listing(found, startedAt, hidden.get(), minModifiedAtMs == Long.MIN_VALUE);
+    }
+
+    private List<ObjectSplit> list(long minModifiedAtMs, AtomicInteger hidden) throws IOException {
         FileSystem fs = root.getFileSystem();
         FileStatus[] top;
         try {
-            top = fs.listStatus(root);
+            top = children(fs, root);
         } catch (FileNotFoundException e) {
             return new ArrayList<>(); // the prefix does not exist yet (mutable: the enumerator sorts the listing)
         }
@@ -48,12 +66,13 @@ final class BucketLister implements AutoCloseable {
         List<Future<List<ObjectSplit>>> subtrees = new ArrayList<>();
         for (FileStatus status : top) {
             if (hidden(status.getPath())) {
+                hidden.incrementAndGet();
                 continue;
             }
             if (status.isDir()) {
                 subtrees.add(pool.submit(() -> {
                     List<ObjectSplit> out = new ArrayList<>();
-                    walk(fs, status.getPath(), minModifiedAtMs, out);
+                    walk(fs, status.getPath(), minModifiedAtMs, out, hidden);
                     return out;
                 }));
             } else {
@@ -73,10 +92,10 @@ final class BucketLister implements AutoCloseable {
         return found;
     }
 
-    private static void walk(FileSystem fs, Path dir, long minModifiedAtMs, List<ObjectSplit> out) {
+    private static void walk(FileSystem fs, Path dir, long minModifiedAtMs, List<ObjectSplit> out, AtomicInteger hidden) {
         FileStatus[] children;
         try {
-            children = fs.listStatus(dir);
+            children = children(fs, dir);
         } catch (FileNotFoundException e) {
             return; // deleted while listing
         } catch (IOException e) {
@@ -87,10 +106,11 @@ final class BucketLister implements AutoCloseable {
         }
         for (FileStatus child : children) {
             if (hidden(child.getPath())) {
+                hidden.incrementAndGet();
                 continue;
             }
             if (child.isDir()) {
-                walk(fs, child.getPath(), minModifiedAtMs, out);
+                walk(fs, child.getPath(), minModifiedAtMs, out, hidden);
             } else {
                 keep(child, minModifiedAtMs, out);
             }
@@ -100,6 +120,79 @@ final class BucketLister implements AutoCloseable {
     private static void keep(FileStatus status, long minModifiedAtMs, List<ObjectSplit> out) {
         if (status.getModificationTime() >= minModifiedAtMs) {
             out.add(new ObjectSplit(status.getPath().toString(), status.getLen(), status.getModificationTime()));
+        }
+    }
+
+    /**
+     * The entries of a folder. Local folders are read here: Flink's LocalFileSystem.listStatus throws
+     * FileNotFoundException for the whole folder when one entry is a link to nothing, which made every file in it
+     * invisible; here such an entry is listed (with the link's own times), and the hasher records it as unreadable.
+     */
+    private static FileStatus[] children(FileSystem fs, Path dir) throws IOException {
+        if (fs.isDistributedFS()) {
+            return fs.listStatus(dir);
+        }
+        java.nio.file.Path local = java.nio.file.Path.of(dir.toUri().getPath());
+        if (!Files.isDirectory(local)) {
+            return fs.listStatus(dir); // a file, or nothing yet
+        }
+        List<FileStatus> entries = new ArrayList<>();
+        try (DirectoryStream<java.nio.file.Path> stream = Files.newDirectoryStream(local)) {
+            for (java.nio.file.Path entry : stream) {
+                BasicFileAttributes attributes;
+                try {
+                    attributes = Files.readAttributes(entry, BasicFileAttributes.class);
+                } catch (NoSuchFileException e) {
+                    try {
+                        attributes = Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                    } catch (NoSuchFileException gone) {
+                        continue; // deleted while listing
+                    }
+                }
+                entries.add(new LocalEntry(new Path(dir, entry.getFileName().toString()), attributes.isDirectory(),
+                        attributes.isDirectory() ? 0 : attributes.size(), attributes.lastModifiedTime().toMillis()));
+            }
+        } catch (NoSuchFileException e) {
+            throw new FileNotFoundException(e.getMessage());
+        }
+        return entries.toArray(new FileStatus[0]);
+    }
+
+    /** A local folder entry as the watch source sees it. */
+    private record LocalEntry(Path path, boolean dir, long len, long modifiedAtMs) implements FileStatus {
+        @Override
+        public long getLen() {
+            return len;
+        }
+
+        @Override
+        public long getBlockSize() {
+            return len;
+        }
+
+        @Override
+        public short getReplication() {
+            return 1;
+        }
+
+        @Override
+        public long getModificationTime() {
+            return modifiedAtMs;
+        }
+
+        @Override
+        public long getAccessTime() {
+            return 0;
+        }
+
+        @Override
+        public boolean isDir() {
+            return dir;
+        }
+
+        @Override
+        public Path getPath() {
+            return path;
         }
     }
 

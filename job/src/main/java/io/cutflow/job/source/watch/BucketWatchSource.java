@@ -22,20 +22,15 @@ public final class BucketWatchSource implements Source<DiscoveredObject, ObjectS
         ResultTypeQueryable<DiscoveredObject> {
 
     private final String root;
-    private final boolean once;
-    private final Duration scanInterval;
-    private final Duration tolerance;
-    private final int listingThreads;
-    private final int maxPending;
+    private final Settings settings;
 
-    private BucketWatchSource(String root, boolean once, Duration scanInterval, Duration tolerance, int listingThreads,
-            int maxPending) {
+    /** What the enumerator needs to know, in milliseconds. */
+    record Settings(boolean once, long scanIntervalMs, long toleranceMs, long clockSkewMs, long reconcileIntervalMs,
+            long listingFailureTimeoutMs, int listingThreads, int maxPending) implements java.io.Serializable {}
+
+    private BucketWatchSource(String root, Settings settings) {
         this.root = root;
-        this.once = once;
-        this.scanInterval = scanInterval;
-        this.tolerance = tolerance;
-        this.listingThreads = listingThreads;
-        this.maxPending = maxPending;
+        this.settings = settings;
     }
 
     public static Builder builder(String root) {
@@ -44,7 +39,7 @@ public final class BucketWatchSource implements Source<DiscoveredObject, ObjectS
 
     @Override
     public Boundedness getBoundedness() {
-        return once ? Boundedness.BOUNDED : Boundedness.CONTINUOUS_UNBOUNDED;
+        return settings.once() ? Boundedness.BOUNDED : Boundedness.CONTINUOUS_UNBOUNDED;
     }
 
     @Override
@@ -64,8 +59,7 @@ public final class BucketWatchSource implements Source<DiscoveredObject, ObjectS
     }
 
     private BucketWatchEnumerator enumerator(SplitEnumeratorContext<ObjectSplit> context, WatchState state) {
-        return new BucketWatchEnumerator(context, new Path(root), once, scanInterval.toMillis(), tolerance.toMillis(),
-                listingThreads, maxPending, state);
+        return new BucketWatchEnumerator(context, new Path(root), settings, state);
     }
 
     @Override
@@ -89,6 +83,9 @@ public final class BucketWatchSource implements Source<DiscoveredObject, ObjectS
         private boolean once;
         private Duration scanInterval = Duration.ofSeconds(10);
         private Duration tolerance = Duration.ofMinutes(10);
+        private Duration clockSkew = Duration.ofMinutes(1);
+        private Duration reconcileInterval = Duration.ofHours(1);
+        private Duration listingFailureTimeout = Duration.ofMinutes(15);
         private int listingThreads = 4;
         private int maxPending = 100_000;
 
@@ -113,6 +110,24 @@ public final class BucketWatchSource implements Source<DiscoveredObject, ObjectS
             return this;
         }
 
+        /** How far the store's clock may run ahead of the JobManager's: the watermark stays that far behind. */
+        public Builder clockSkew(Duration clockSkew) {
+            this.clockSkew = clockSkew;
+            return this;
+        }
+
+        /** How often the whole location is listed to find what the window missed; zero turns it off. */
+        public Builder reconcileInterval(Duration reconcileInterval) {
+            this.reconcileInterval = reconcileInterval;
+            return this;
+        }
+
+        /** How long listings may keep failing before the job fails. */
+        public Builder listingFailureTimeout(Duration listingFailureTimeout) {
+            this.listingFailureTimeout = listingFailureTimeout;
+            return this;
+        }
+
         /** Top-level prefixes listed in parallel. */
         public Builder listingThreads(int listingThreads) {
             this.listingThreads = listingThreads;
@@ -126,7 +141,9 @@ public final class BucketWatchSource implements Source<DiscoveredObject, ObjectS
         }
 
         public BucketWatchSource build() {
-            return new BucketWatchSource(root, once, scanInterval, tolerance, listingThreads, maxPending);
+            return new BucketWatchSource(root, new Settings(once, scanInterval.toMillis(), tolerance.toMillis(),
+                    clockSkew.toMillis(), reconcileInterval.toMillis(), listingFailureTimeout.toMillis(), listingThreads,
+                    maxPending));
         }
     }
 }

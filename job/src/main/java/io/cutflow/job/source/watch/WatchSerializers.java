@@ -11,7 +11,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Versioned serializers of the watch source's split and enumerator state: what makes savepoints evolvable. */
+/**
+ * Versioned serializers of the watch source's split and enumerator state: what makes savepoints evolvable.
+ * Version 2 adds the split's reconciled flag and the state's reconciliation and listing-failure fields; version 1
+ * (Cutflow 0.2) is still read.
+ */
 final class WatchSerializers {
 
     private WatchSerializers() {}
@@ -19,7 +23,7 @@ final class WatchSerializers {
     static final class SplitSerializer implements SimpleVersionedSerializer<ObjectSplit> {
         @Override
         public int getVersion() {
-            return 1;
+            return VERSION;
         }
 
         @Override
@@ -32,14 +36,14 @@ final class WatchSerializers {
         @Override
         public ObjectSplit deserialize(int version, byte[] bytes) throws IOException {
             requireVersion(version);
-            return readSplit(new DataInputDeserializer(bytes));
+            return readSplit(new DataInputDeserializer(bytes), version);
         }
     }
 
     static final class StateSerializer implements SimpleVersionedSerializer<WatchState> {
         @Override
         public int getVersion() {
-            return 1;
+            return VERSION;
         }
 
         @Override
@@ -56,6 +60,12 @@ final class WatchSerializers {
             for (ObjectSplit split : state.pending()) {
                 writeSplit(out, split);
             }
+            out.writeLong(state.nextReconcileAtMs());
+            out.writeBoolean(state.reconcileAfterUrl() != null);
+            if (state.reconcileAfterUrl() != null) {
+                writeString(out, state.reconcileAfterUrl());
+            }
+            out.writeLong(state.listingFailingSinceMs());
             return out.getCopyOfBuffer();
         }
 
@@ -73,14 +83,21 @@ final class WatchSerializers {
             int pendingCount = in.readInt();
             List<ObjectSplit> pending = new ArrayList<>(pendingCount);
             for (int i = 0; i < pendingCount; i++) {
-                pending.add(readSplit(in));
+                pending.add(readSplit(in, version));
             }
-            return new WatchState(watermark, recent, pending, listedOnce);
+            if (version == 1) {
+                return new WatchState(watermark, recent, pending, listedOnce);
+            }
+            long nextReconcileAt = in.readLong();
+            String reconcileAfter = in.readBoolean() ? readString(in) : null;
+            return new WatchState(watermark, recent, pending, listedOnce, nextReconcileAt, reconcileAfter, in.readLong());
         }
     }
 
+    private static final int VERSION = 2;
+
     private static void requireVersion(int version) throws IOException {
-        if (version != 1) {
+        if (version < 1 || version > VERSION) {
             throw new IOException("unknown watch-source state version " + version);
         }
     }
@@ -89,10 +106,12 @@ final class WatchSerializers {
         writeString(out, split.url());
         out.writeLong(split.sizeBytes());
         out.writeLong(split.modifiedAtMs());
+        out.writeBoolean(split.reconciled());
     }
 
-    private static ObjectSplit readSplit(DataInputDeserializer in) throws IOException {
-        return new ObjectSplit(readString(in), in.readLong(), in.readLong());
+    private static ObjectSplit readSplit(DataInputDeserializer in, int version) throws IOException {
+        ObjectSplit split = new ObjectSplit(readString(in), in.readLong(), in.readLong());
+        return version >= 2 && in.readBoolean() ? split.asReconciled() : split;
     }
 
     /** Length-prefixed UTF-8 (writeUTF stops at 64 KB). */
