@@ -155,7 +155,7 @@ public final class QualityBenchmark {
             totalNanos += nanos;
             InferenceResult result = results.get(0);
             if (!result.succeeded()) {
-                throw new IllegalStateException(c.stamp() + ": " + result.errorClass() + ": " + result.errorMessage());
+                throw new IllegalStateException(c.stamp() + ": " + result.job().errorClass() + ": " + result.job().errorMessage());
             }
             byte[] mask = TestImages.greyPixels(Files.readAllBytes(Path.of(URI.create(result.assets()[0].storagePath()))));
             byte[] truth = c.composite().alpha();

@@ -7,7 +7,7 @@ import io.cutflow.job.launcher.EmbeddedDatabase;
 import io.cutflow.job.sink.CopyRow;
 import io.cutflow.job.sink.CopyTarget;
 import io.cutflow.job.sink.CopyUpsertWriter;
-import io.cutflow.job.sink.UrlMapTargets;
+import io.cutflow.job.sink.HashedObjectTargets;
 import org.postgresql.PGConnection;
 
 import java.io.StringReader;
@@ -182,7 +182,7 @@ public final class SinkBenchmark {
     }
 
     private static void sinkWrite(DatabaseSettings db, List<HashedObject> data, int batch) throws Exception {
-        write(db, UrlMapTargets.IMAGE_URLS, data, batch);
+        write(db, HashedObjectTargets.IMAGE_URLS, data, batch);
     }
 
     private static void write(DatabaseSettings db, CopyTarget<HashedObject> target, List<HashedObject> data, int batch)
@@ -214,32 +214,32 @@ public final class SinkBenchmark {
     private static final CopyTarget<HashedObject> MERGE_ONLY = new CopyTarget<>() {
         @Override
         public String name() {
-            return UrlMapTargets.IMAGE_URLS.name();
+            return HashedObjectTargets.IMAGE_URLS.name();
         }
 
         @Override
         public String stagingColumns() {
-            return UrlMapTargets.IMAGE_URLS.stagingColumns();
+            return HashedObjectTargets.IMAGE_URLS.stagingColumns();
         }
 
         @Override
         public void encode(HashedObject record, CopyRow row) {
-            UrlMapTargets.IMAGE_URLS.encode(record, row);
+            HashedObjectTargets.IMAGE_URLS.encode(record, row);
         }
 
         @Override
         public String key(HashedObject record) {
-            return UrlMapTargets.IMAGE_URLS.key(record);
+            return HashedObjectTargets.IMAGE_URLS.key(record);
         }
 
         @Override
         public String insertSql(String staging) {
-            return UrlMapTargets.IMAGE_URLS.insertSql(staging);
+            return HashedObjectTargets.IMAGE_URLS.insertSql(staging);
         }
 
         @Override
         public String onConflict() {
-            return UrlMapTargets.IMAGE_URLS.onConflict();
+            return HashedObjectTargets.IMAGE_URLS.onConflict();
         }
 
         @Override

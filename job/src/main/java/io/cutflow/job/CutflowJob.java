@@ -12,11 +12,11 @@ import io.cutflow.job.db.DatabaseSettings;
 import io.cutflow.job.db.SchemaMigrator;
 import io.cutflow.job.db.TemplateRepository;
 import io.cutflow.job.hashing.ContentHasher;
-import io.cutflow.job.hashing.FirstSightingFilter;
+import io.cutflow.job.dedup.FirstSightingFilter;
 import io.cutflow.job.hashing.HashedObject;
 import io.cutflow.job.resume.SkipCompletedFunction;
 import io.cutflow.job.sink.MetadataSinks;
-import io.cutflow.job.sink.ResultTally;
+import io.cutflow.job.outcome.ResultTally;
 import io.cutflow.job.source.DiscoveredObject;
 import io.cutflow.job.source.KnownObjectFilter;
 import io.cutflow.job.source.watch.BucketWatchSource;
@@ -135,7 +135,8 @@ public final class CutflowJob {
         DataStream<DiscoveredObject> toRead = AsyncDataStream.orderedWait(objects,
                         new KnownObjectFilter(db, lookupBatch, lookupDelayMs), 5, TimeUnit.MINUTES, 2 * lookupBatch)
                 .name("Skip known objects (reconciliation)").uid(UID_KNOWN_OBJECTS);
-        SingleOutputStreamOperator<HashedObject> hashed = toRead.process(new ContentHasher())
+        // keyed by url: an overwritten name is hashed (and its row written, by the chained sink) in order, newest last
+        SingleOutputStreamOperator<HashedObject> hashed = toRead.keyBy(DiscoveredObject::url).process(new ContentHasher())
                 .name("Hash content (MD5 + SHA-256)").uid(UID_HASHER);
         hashed.getSideOutput(ContentHasher.UNREADABLE)
                 .sinkTo(MetadataSinks.discoveryFailures(db, batchSize, batchInterval))

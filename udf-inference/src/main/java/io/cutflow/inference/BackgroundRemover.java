@@ -1,32 +1,29 @@
 package io.cutflow.inference;
 
-import io.cutflow.inference.assets.AssetKeys;
-import io.cutflow.inference.assets.ObjectStore;
-import io.cutflow.inference.image.ForegroundBox;
+import io.cutflow.inference.assets.AssetWriter;
 import io.cutflow.inference.image.ImageDecoder;
 import io.cutflow.inference.image.MaskTranslator;
-import io.cutflow.inference.image.PngEncoder;
 import io.cutflow.inference.model.ModelException;
 import io.cutflow.inference.model.ModelRunner;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One image through every template: read by reference, check the content is still what was hashed, decode,
- * infer once, then per template threshold the alpha and write its assets at deterministic keys. Every per-image
- * problem becomes a failed result with its class, never an exception: the job must not restart because of one
- * bad object. Transient failures are retried: a model error that persists is marked needs_manual_review, a
- * storage error that persists is the store's problem, not the image's, and fails over (StorageUnavailableException).
+ * One image through every template: load the original (read by reference, check it is still what was hashed,
+ * decode: {@link OriginalLoader}), infer once ({@link ModelRunner} with {@link MaskTranslator} for the model's pre-
+ * and post-processing), then per template threshold the alpha and write its assets ({@link AssetWriter}), and build
+ * the rows. Every per-image problem becomes a failed result with its class, never an exception: the job must not
+ * restart because of one bad object; what is retried and what fails over is {@link AttemptPolicy}'s call.
  */
 public final class BackgroundRemover {
 
     private final ModelRunner runner;
     private final MaskTranslator translator;
     private final InferenceSettings settings;
-    private final ImageDecoder decoder;
-    private final PngEncoder encoder;
+    private final OriginalLoader loader;
+    private final AssetWriter assetWriter;
+    private final AttemptPolicy policy;
     private final String workerNode;
 
     /** Optional: the per-attempt time limit (null: none, the operator's timeout alone). */
@@ -41,8 +38,9 @@ public final class BackgroundRemover {
         this.runner = runner;
         this.translator = new MaskTranslator(runner.profile());
         this.settings = settings;
-        this.decoder = new ImageDecoder(settings.maxPixels());
-        this.encoder = new PngEncoder(settings.pngCompressionLevel());
+        this.loader = new OriginalLoader(settings.maxObjectBytes(), settings.maxPixels());
+        this.assetWriter = new AssetWriter(settings.processedBase(), settings.pngCompressionLevel());
+        this.policy = new AttemptPolicy(settings.maxAttempts());
         this.workerNode = workerNode;
     }
 
@@ -79,20 +77,18 @@ public final class BackgroundRemover {
                     throw e;
                 }
             } catch (ImageRejectedException e) {
-                boolean retry = e.failureClass().isTransient() && attempt < settings.maxAttempts();
-                if (!retry && e.failureClass() == FailureClass.IO_ERROR) {
+                AttemptPolicy.Next next = policy.after(e.failureClass(), attempt);
+                if (next == AttemptPolicy.Next.FAIL_OVER) {
                     throw new StorageUnavailableException(e.getMessage() + " (after " + attempt + " attempts)", e);
                 }
-                if (!retry) {
-                    String status = e.failureClass().isTransient() && settings.maxAttempts() > 1
-                            ? InferenceResult.NEEDS_MANUAL_REVIEW : InferenceResult.FAILED;
-                    return failures(request, startedAt, status, e.failureClass(), e.getMessage(), attempt - storageRetries,
-                            state.decoded);
+                if (next == AttemptPolicy.Next.ROW) {
+                    return failures(request, startedAt, policy.status(e.failureClass()), e.failureClass(), e.getMessage(),
+                            attempt - storageRetries, state.decoded);
                 }
                 if (e.failureClass() == FailureClass.IO_ERROR) {
                     storageRetries++;
                 }
-                sleep(100L << attempt);
+                sleep(AttemptPolicy.backOffMs(attempt));
             } catch (OutOfMemoryError e) {
                 // the limits (cutflow.limits.*) already turned oversized images into too_large rows: this one fits them,
                 // the task manager is short of memory
@@ -115,19 +111,7 @@ public final class BackgroundRemover {
 
     private List<InferenceResult> runOnce(InferenceRequest request, Attempt state, long startedAt, int attempt)
             throws ImageRejectedException {
-        byte[] bytes = ObjectStore.read(request.url(), settings.maxObjectBytes());
-        ContentDigest digest = ContentDigest.of(bytes);
-        if (!digest.md5().equals(request.md5())) {
-            throw new ImageRejectedException(FailureClass.CONTENT_CHANGED,
-                    "object changed after it was hashed (md5 now " + digest.md5() + ")");
-        }
-        if (!digest.matchesSha256(request.sha256())) {
-            // same MD5, other bytes: a collision swapped in; never give it this content's assets
-            throw new ImageRejectedException(FailureClass.CONTENT_CHANGED, "object changed after it was hashed: same md5,"
-                    + " sha256 now " + digest.sha256() + " (an MD5 collision)");
-        }
-        state.decoded = decoder.decode(bytes);
-        bytes = null; // let the encoded bytes go before the big buffers below
+        state.decoded = loader.load(request);
         int width = state.decoded.image().getWidth();
         int height = state.decoded.image().getHeight();
 
@@ -147,7 +131,7 @@ public final class BackgroundRemover {
             if (bgr == null && template.assets().stream().anyMatch(a -> a != AssetType.ALPHA_MASK)) {
                 bgr = MaskTranslator.bgrPixels(state.decoded.image(), width, height);
             }
-            AssetRecord[] assets = writeAssets(request.md5(), template, bgr, alpha, width, height);
+            AssetRecord[] assets = assetWriter.write(request.md5(), template, bgr, alpha, width, height);
             results.add(result(request, template, startedAt, InferenceResult.SUCCESS, null, null, attempt, state, assets));
         }
         return results;
@@ -158,43 +142,6 @@ public final class BackgroundRemover {
             return runner.run(input);
         } catch (ModelException e) {
             throw new ImageRejectedException(FailureClass.MODEL_ERROR, e.getMessage(), e);
-        }
-    }
-
-    private AssetRecord[] writeAssets(String md5, ParameterTemplate template, byte[] bgr, byte[] alpha, int width, int height)
-            throws ImageRejectedException {
-        List<AssetRecord> records = new ArrayList<>();
-        for (AssetType type : template.assets()) {
-            String uri = AssetKeys.assetUri(settings.processedBase(), md5, template.id(), template.version(), type.code());
-            boolean primary = records.isEmpty();
-            AssetRecord record;
-            switch (type) {
-                case ALPHA_MASK -> record = AssetRecord.whole(type.code(), uri, width, height,
-                        write(uri, encoder.encodeGrey(alpha, width, height)), primary);
-                case TRANSPARENT_PNG -> record = AssetRecord.whole(type.code(), uri, width, height,
-                        write(uri, encoder.encodeRgba(bgr, alpha, width, height)), primary);
-                case FOREGROUND_ONLY -> {
-                    ForegroundBox box = ForegroundBox.of(alpha, width, height);
-                    if (box == null) {
-                        continue; // nothing in the foreground: no cut-out to store
-                    }
-                    byte[] png = encoder.encodeRgba(box.crop(bgr, width, 3), box.crop(alpha, width, 1), box.width(), box.height());
-                    record = new AssetRecord(type.code(), uri, box.width(), box.height(), write(uri, png), primary,
-                            box.x(), box.y(), box.width(), box.height());
-                }
-                default -> throw new IllegalStateException("unknown asset type " + type);
-            }
-            records.add(record);
-        }
-        return records.toArray(new AssetRecord[0]);
-    }
-
-    private static long write(String uri, byte[] png) throws ImageRejectedException {
-        try {
-            ObjectStore.write(uri, png);
-            return png.length;
-        } catch (IOException e) {
-            throw new ImageRejectedException(FailureClass.IO_ERROR, "cannot write " + uri + ": " + e.getMessage(), e);
         }
     }
 
@@ -212,12 +159,14 @@ public final class BackgroundRemover {
     private InferenceResult result(InferenceRequest request, ParameterTemplate template, long startedAt, String status,
             FailureClass failureClass, String message, int attempts, Attempt state, AssetRecord[] assets) {
         ImageDecoder.Decoded decoded = state.decoded;
-        return new InferenceResult(request.md5(), request.url(), request.sizeBytes(), request.sha256(), template.id(), template.version(),
+        InferenceResult.OriginalImage original = new InferenceResult.OriginalImage(request.md5(), request.url(),
+                request.sizeBytes(), request.sha256(), decoded == null ? null : decoded.image().getWidth(),
+                decoded == null ? null : decoded.image().getHeight(), decoded == null ? null : decoded.format());
+        InferenceResult.ProcessingJob job = new InferenceResult.ProcessingJob(template.id(), template.version(),
                 template.toJson(), runner.profile().name(), runner.modelSha256(), status,
                 failureClass == null ? null : failureClass.code(), message, attempts, startedAt, System.currentTimeMillis(),
-                state.inferenceMs, workerNode, runner.executionProvider(),
-                decoded == null ? null : decoded.image().getWidth(), decoded == null ? null : decoded.image().getHeight(),
-                decoded == null ? null : decoded.format(), assets);
+                state.inferenceMs, workerNode, runner.executionProvider());
+        return new InferenceResult(original, job, assets);
     }
 
     /** The executor interrupts its threads when the task closes. */

@@ -44,7 +44,7 @@ final class ModelErrorBreaker implements AutoCloseable {
 
     /** One image's outcome, from a worker thread. */
     void complete(List<InferenceResult> results, ResultFuture<InferenceResult> future) {
-        boolean modelError = FailureClass.MODEL_ERROR.code().equals(results.get(0).errorClass());
+        boolean modelError = FailureClass.MODEL_ERROR.code().equals(results.get(0).job().errorClass());
         if (releaser == null) {
             future.complete(results);
             return;
@@ -75,7 +75,7 @@ final class ModelErrorBreaker implements AutoCloseable {
             future.complete(results);
         }
         if (!failOver.isEmpty()) {
-            String cause = results.get(0).errorMessage();
+            String cause = results.get(0).job().errorMessage();
             LOG.error("Model errors on {} different images in a row (last: {}): the model session is broken, failing over"
                     + " instead of marking the images", failOver.size(), cause);
             ModelSessionBrokenException e = new ModelSessionBrokenException(failOver.size(), cause);

@@ -56,11 +56,11 @@ class BackgroundRemoverTest {
         long runsBefore = runner.runCount();
         List<InferenceResult> results = remover().process(put("koala.jpg", TestImages.jpeg(composite.image(), 0.92f)));
         assertThat(runner.runCount() - runsBefore).as("one inference serves every template").isEqualTo(1);
-        assertThat(results).extracting(InferenceResult::templateId)
+        assertThat(results).extracting(r -> r.job().templateId())
                 .containsExactly("default", "ecommerce-high-precision", "social-fast");
         InferenceResult result = results.get(0);
 
-        assertThat(result.status()).as(result.errorMessage()).isEqualTo("success");
+        assertThat(result.job().status()).as(result.job().errorMessage()).isEqualTo("success");
         assertThat(result.assets()).extracting(AssetRecord::assetType).containsExactly("transparent_png", "alpha_mask");
         byte[] mask = Files.readAllBytes(Path.of(java.net.URI.create(result.assets()[1].storagePath())));
         double iou = TestImages.iou(TestImages.greyPixels(mask), composite.alpha());
@@ -70,9 +70,9 @@ class BackgroundRemoverTest {
         assertThat(transparent.getWidth()).isEqualTo(640);
         assertThat(transparent.getHeight()).isEqualTo(480);
         assertThat(transparent.getColorModel().hasAlpha()).isTrue();
-        assertThat(result.width()).isEqualTo(640);
-        assertThat(result.modelSha256()).hasSize(64);
-        assertThat(result.executionProvider()).isEqualTo("cpu");
+        assertThat(result.original().width()).isEqualTo(640);
+        assertThat(result.job().modelSha256()).hasSize(64);
+        assertThat(result.job().executionProvider()).isEqualTo("cpu");
         // foreground_only: the cut-out cropped to its box, inside the frame and around the known foreground
         AssetRecord cutout = results.get(1).assets()[2];
         assertThat(cutout.assetType()).isEqualTo("foreground_only");
@@ -105,10 +105,10 @@ class BackgroundRemoverTest {
                 1 << 20, 50_000_000L, 1, 3);
         byte[] jpeg = TestImages.jpeg(TestImages.composite("bee", 200, 150, 2).image(), 0.9f);
         InferenceResult result = new BackgroundRemover(broken, settings, "test").process(put("bee.jpg", jpeg)).get(0);
-        assertThat(result.status()).isEqualTo("needs_manual_review");
-        assertThat(result.errorClass()).isEqualTo("model_error");
-        assertThat(result.attempts()).isEqualTo(3);
-        assertThat(result.errorMessage()).contains("no_such_output");
+        assertThat(result.job().status()).isEqualTo("needs_manual_review");
+        assertThat(result.job().errorClass()).isEqualTo("model_error");
+        assertThat(result.job().attempts()).isEqualTo(3);
+        assertThat(result.job().errorMessage()).contains("no_such_output");
     }
 
     @Test
@@ -117,21 +117,26 @@ class BackgroundRemoverTest {
         long runsBefore = runner.runCount();
 
         assertThat(remover.process(put("empty.jpg", new byte[0]))).hasSize(3)
-                .allMatch(r -> r.errorClass().equals("empty") && r.status().equals("failed") && r.attempts() == 1);
+                .allMatch(r -> r.job().errorClass().equals("empty") && r.job().status().equals("failed") && r.job().attempts() == 1);
         InferenceResult text = remover.process(put("text.jpg", "just text".getBytes())).get(0);
-        assertThat(text.errorClass()).isEqualTo("undecodable");
-        assertThat(text.errorMessage()).contains("not a recognised image format");
+        assertThat(text.job().errorClass()).isEqualTo("undecodable");
+        assertThat(text.job().errorMessage()).contains("not a recognised image format");
 
         byte[] jpeg = TestImages.jpeg(TestImages.composite("koala", 320, 240, 1).image(), 0.9f);
         byte[] truncated = java.util.Arrays.copyOf(jpeg, 40);
-        assertThat(remover.process(put("truncated.jpg", truncated)).get(0).status()).isEqualTo("failed");
+        assertThat(remover.process(put("truncated.jpg", truncated)).get(0).job().status()).isEqualTo("failed");
 
         InferenceResult changed = remover.process(new InferenceRequest("0123456789abcdef0123456789abcdef",
                 put("changed.jpg", jpeg).url(), jpeg.length)).get(0);
-        assertThat(changed.errorClass()).isEqualTo("content_changed");
+        assertThat(changed.job().errorClass()).isEqualTo("content_changed");
 
+        InferenceResult swapped = remover.process(new InferenceRequest(Md5.hex(jpeg), put("swapped.jpg", jpeg).url(),
+                jpeg.length, "0".repeat(64))).get(0); // same md5, not the sha256 the request was for
+        assertThat(swapped.job().errorClass()).isEqualTo("content_changed");
+        assertThat(swapped.job().errorMessage()).contains("MD5 collision");
+        assertThat(swapped.assets()).isEmpty();
         InferenceResult vanished = remover.process(new InferenceRequest(Md5.hex(jpeg), dir.resolve("gone.jpg").toUri().toString(), 1)).get(0);
-        assertThat(vanished.errorClass()).isEqualTo("vanished");
+        assertThat(vanished.job().errorClass()).isEqualTo("vanished");
 
         // a store that cannot be written is an infrastructure failure: retried, then thrown to fail over
         Path blocked = dir.resolve("blocked");
@@ -145,8 +150,8 @@ class BackgroundRemoverTest {
 
         byte[] bomb = PngBomb.declaring(50_000, 50_000);
         InferenceResult tooLarge = remover.process(put("bomb.png", bomb)).get(0);
-        assertThat(tooLarge.errorClass()).isEqualTo("too_large");
-        assertThat(tooLarge.errorMessage()).contains("50000x50000");
+        assertThat(tooLarge.job().errorClass()).isEqualTo("too_large");
+        assertThat(tooLarge.job().errorMessage()).contains("50000x50000");
 
         assertThat(runner.runCount()).as("no bad input reaches the model").isEqualTo(runsBefore);
     }

@@ -38,10 +38,12 @@ class ModelErrorBreakerTest {
     }
 
     private static List<InferenceResult> outcome(String md5, FailureClass failure) {
-        return List.of(new InferenceResult(md5, "file:/" + md5, 1, null, "default", 1, "{}", "isnet-medium", null,
-                failure == null ? InferenceResult.SUCCESS : InferenceResult.NEEDS_MANUAL_REVIEW,
-                failure == null ? null : failure.code(), failure == null ? null : "boom", 3, 0, 1, 0, "w", "cpu",
-                null, null, null, new AssetRecord[0]));
+        return List.of(new InferenceResult(
+                new InferenceResult.OriginalImage(md5, "file:/" + md5, 1, null, null, null, null),
+                new InferenceResult.ProcessingJob("default", 1, "{}", "isnet-medium", null,
+                        failure == null ? InferenceResult.SUCCESS : InferenceResult.NEEDS_MANUAL_REVIEW,
+                        failure == null ? null : failure.code(), failure == null ? null : "boom", 3, 0, 1, 0, "w", "cpu"),
+                new AssetRecord[0]));
     }
 
     @Test

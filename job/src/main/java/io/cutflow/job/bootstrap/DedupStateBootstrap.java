@@ -4,7 +4,7 @@ import io.cutflow.job.CutflowJob;
 import io.cutflow.job.CutflowOptions;
 import io.cutflow.job.JobArguments;
 import io.cutflow.job.db.DatabaseSettings;
-import io.cutflow.job.hashing.FirstSightingFilter;
+import io.cutflow.job.dedup.FirstSightingFilter;
 import io.cutflow.job.hashing.SightingState;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.OpenContext;

@@ -4,7 +4,7 @@ import io.cutflow.inference.ContentDigest;
 import io.cutflow.job.source.DiscoveredObject;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.OutputTag;
 import org.apache.flink.core.fs.FSDataInputStream;
 import org.apache.flink.core.fs.Path;
@@ -23,8 +23,10 @@ import java.nio.file.LinkOption;
  * vanished since the listing is skipped and counted; one that stays unreadable for a reason of its own (access
  * denied, archived, a special file) goes to {@link #UNREADABLE} as a row; other read errors (connectivity, 5xx) are
  * retried and then fail the task, so Flink replays it from the last checkpoint rather than losing a good image.
+ * Keyed by url: every version of one name is hashed by one subtask, one after the other, and its image_urls row is
+ * written by the sink chained to that subtask, so the row ends with the content read last, which is the newest.
  */
-public class ContentHasher extends ProcessFunction<DiscoveredObject, HashedObject> {
+public class ContentHasher extends KeyedProcessFunction<String, DiscoveredObject, HashedObject> {
 
     public static final String ACC_SEEN = "cutflow.seen";
     private static final Logger LOG = LoggerFactory.getLogger(ContentHasher.class);

@@ -1,7 +1,8 @@
 package io.cutflow.job.hashing;
 
 /**
- * Dedup state per MD5. A POJO (never Kryo) so that fields can be added across savepoint upgrades: version 0.1
+ * Dedup state per MD5 (of io.cutflow.job.dedup.FirstSightingFilter). It stays in this package: the POJO serializer
+ * writes its class name into every savepoint, and a moved class would not restore them. A POJO (never Kryo) so that fields can be added across savepoint upgrades: version 0.1
  * had only firstSeenAtMs; firstUrl was added in 0.2 and is null for contents first seen before the upgrade; sha256
  * was added in 0.3 and is null for contents seen before it (or bootstrapped from a database without it).
  */

@@ -1,8 +1,8 @@
 package io.cutflow.job.launcher;
 
 import io.cutflow.job.hashing.ContentHasher;
-import io.cutflow.job.hashing.FirstSightingFilter;
-import io.cutflow.job.sink.ResultTally;
+import io.cutflow.job.dedup.FirstSightingFilter;
+import io.cutflow.job.outcome.ResultTally;
 import org.apache.flink.core.execution.JobClient;
 
 import java.io.PrintStream;

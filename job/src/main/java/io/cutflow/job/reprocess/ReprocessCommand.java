@@ -12,7 +12,7 @@ import io.cutflow.job.db.DatabaseSettings;
 import io.cutflow.job.db.TemplateRepository;
 import io.cutflow.job.launcher.ProgressReporter;
 import io.cutflow.job.sink.MetadataSinks;
-import io.cutflow.job.sink.ResultTally;
+import io.cutflow.job.outcome.ResultTally;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;

@@ -108,11 +108,11 @@ public final class MetadataSinks {
 
     /** The url map through COPY + merge (the high-volume table of a backfill). */
     public static CopyUpsertSink<HashedObject> urls(DatabaseSettings db, int batchSize, Duration interval) {
-        return new CopyUpsertSink<>(db, UrlMapTargets.IMAGE_URLS, batchSize, interval, MAX_RETRIES);
+        return new CopyUpsertSink<>(db, HashedObjectTargets.IMAGE_URLS, batchSize, interval, MAX_RETRIES);
     }
 
     public static CopyUpsertSink<HashedObject> originals(DatabaseSettings db, int batchSize, Duration interval) {
-        return new CopyUpsertSink<>(db, UrlMapTargets.ORIGINAL_IMAGES, batchSize, interval, MAX_RETRIES);
+        return new CopyUpsertSink<>(db, HashedObjectTargets.ORIGINAL_IMAGES, batchSize, interval, MAX_RETRIES);
     }
 
     public static CloseTolerantJdbcSink<InferenceResult> results(DatabaseSettings db, int batchSize, Duration interval) {
@@ -149,22 +149,23 @@ public final class MetadataSinks {
     }
 
     private static void bindResult(PreparedStatement ps, InferenceResult r, String runId) throws SQLException {
+        InferenceResult.OriginalImage original = r.original();
         int i = 1;
-        ps.setString(i++, r.md5());
-        ps.setString(i++, r.url());
-        ps.setLong(i++, r.sizeBytes());
-        setNullableInt(ps, i++, r.width());
-        setNullableInt(ps, i++, r.height());
-        ps.setString(i++, r.format());
-        ps.setString(i++, r.sha256());
+        ps.setString(i++, original.md5());
+        ps.setString(i++, original.url());
+        ps.setLong(i++, original.sizeBytes());
+        setNullableInt(ps, i++, original.width());
+        setNullableInt(ps, i++, original.height());
+        ps.setString(i++, original.format());
+        ps.setString(i++, original.sha256());
 
-        i = bindJob(ps, i, r); // the job row
-        i = bindJob(ps, i, r); // its history row
+        i = bindJob(ps, i, original.md5(), r.job()); // the job row
+        i = bindJob(ps, i, original.md5(), r.job()); // its history row
         ps.setString(i++, runId);
 
-        ps.setString(i++, r.md5());
-        ps.setString(i++, r.templateId());
-        ps.setInt(i++, r.templateVersion());
+        ps.setString(i++, original.md5());
+        ps.setString(i++, r.job().templateId());
+        ps.setInt(i++, r.job().templateVersion());
         AssetRecord[] assets = r.assets();
         int n = assets.length;
         Object[] types = new Object[n], paths = new Object[n], widths = new Object[n], heights = new Object[n],
@@ -196,23 +197,24 @@ public final class MetadataSinks {
     }
 
     /** The 16 columns shared by processing_jobs and processing_attempts, from {@code i}; returns the next index. */
-    private static int bindJob(PreparedStatement ps, int i, InferenceResult r) throws SQLException {
-        ps.setString(i++, r.md5());
-        ps.setString(i++, r.templateId());
-        ps.setInt(i++, r.templateVersion());
-        ps.setString(i++, r.modelVersion());
-        ps.setString(i++, r.modelSha256());
-        ps.setString(i++, r.parametersJson());
-        ps.setString(i++, r.status());
-        ps.setString(i++, r.errorClass());
-        ps.setString(i++, r.errorMessage());
-        ps.setInt(i++, r.attempts());
-        ps.setTimestamp(i++, new Timestamp(r.startedAtMs()));
-        ps.setTimestamp(i++, new Timestamp(r.finishedAtMs()));
-        ps.setInt(i++, r.durationMs());
-        ps.setInt(i++, r.inferenceMs());
-        ps.setString(i++, r.workerNode());
-        ps.setString(i++, r.executionProvider());
+    private static int bindJob(PreparedStatement ps, int i, String md5, InferenceResult.ProcessingJob job)
+            throws SQLException {
+        ps.setString(i++, md5);
+        ps.setString(i++, job.templateId());
+        ps.setInt(i++, job.templateVersion());
+        ps.setString(i++, job.modelVersion());
+        ps.setString(i++, job.modelSha256());
+        ps.setString(i++, job.parametersJson());
+        ps.setString(i++, job.status());
+        ps.setString(i++, job.errorClass());
+        ps.setString(i++, job.errorMessage());
+        ps.setInt(i++, job.attempts());
+        ps.setTimestamp(i++, new Timestamp(job.startedAtMs()));
+        ps.setTimestamp(i++, new Timestamp(job.finishedAtMs()));
+        ps.setInt(i++, job.durationMs());
+        ps.setInt(i++, job.inferenceMs());
+        ps.setString(i++, job.workerNode());
+        ps.setString(i++, job.executionProvider());
         return i;
     }
 

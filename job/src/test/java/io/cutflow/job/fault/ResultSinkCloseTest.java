@@ -59,9 +59,11 @@ class ResultSinkCloseTest {
         config.set(CutflowOptions.JDBC_URL, jdbcUrl);
         Sink<InferenceResult> sink = MetadataSinks.results(DatabaseSettings.from(config), 1000, Duration.ofHours(1));
         OneInputStreamOperatorTestHarness<InferenceResult, ?> harness = open(sink, InferenceResult.class);
-        harness.processElement(new InferenceResult("0123456789abcdef0123456789abcdef", "s3://raw/a.jpg", 10, null, "default", 1,
-                "{}", "isnet-medium", "sha", "failed", "empty", "object is empty", 1, 0, 1, 0, "test", "cpu", null, null,
-                null, new AssetRecord[0]), 0);
+        harness.processElement(new InferenceResult(
+                new InferenceResult.OriginalImage("0123456789abcdef0123456789abcdef", "s3://raw/a.jpg", 10, null, null, null, null),
+                new InferenceResult.ProcessingJob("default", 1, "{}", "isnet-medium", "sha", "failed", "empty",
+                        "object is empty", 1, 0, 1, 0, "test", "cpu"),
+                new AssetRecord[0]), 0);
         drop(jdbcUrl);
 
         assertThatCode(() -> harness.getOperator().close()).doesNotThrowAnyException();

@@ -56,8 +56,8 @@ class StorageRetryAttemptsTest {
         InferenceResult retried = remover.process(new InferenceRequest(Md5.hex(jpeg), FlakyFileSystem.uri(flaky), jpeg.length)).get(0);
 
         assertThat(FlakyFileSystem.opens(flaky)).as("two failed reads, then the good one").isEqualTo(3);
-        assertThat(retried.status()).isEqualTo("success");
-        assertThat(retried.attempts()).as("storage retries are not attempts of the image").isEqualTo(expected.attempts())
+        assertThat(retried.job().status()).isEqualTo("success");
+        assertThat(retried.job().attempts()).as("storage retries are not attempts of the image").isEqualTo(expected.job().attempts())
                 .isEqualTo(1);
         assertThat(retried.assets()).usingRecursiveFieldByFieldElementComparator().containsExactly(expected.assets());
     }

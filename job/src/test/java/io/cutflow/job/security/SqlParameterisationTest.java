@@ -1,7 +1,7 @@
 package io.cutflow.job.security;
 
 import io.cutflow.job.sink.CopyTarget;
-import io.cutflow.job.sink.UrlMapTargets;
+import io.cutflow.job.sink.HashedObjectTargets;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -50,14 +50,14 @@ class SqlParameterisationTest {
      */
     private static final Map<String, String> KNOWN_SAFE = Map.of(
             "CopyUpsertWriter.java: target.name()",
-            "staging table cutflow_stage_<name>: CopyTarget.name() returns a constant of UrlMapTargets (checked below)",
+            "staging table cutflow_stage_<name>: CopyTarget.name() returns a constant of HashedObjectTargets (checked below)",
             "CopyUpsertWriter.java: target.stagingColumns()",
-            "staging columns: a constant column list of UrlMapTargets (checked below)",
+            "staging columns: a constant column list of HashedObjectTargets (checked below)",
             "CopyUpsertWriter.java: target.mergeSql(stagingTable)",
-            "the merge statement of UrlMapTargets: insertSql + onConflict, literals around the staging table name (checked below)",
+            "the merge statement of HashedObjectTargets: insertSql + onConflict, literals around the staging table name (checked below)",
             "CopyUpsertWriter.java: target.insertSql(stagingTable)",
-            "the plain insert of UrlMapTargets: literals around the staging table name (checked below)",
-            "UrlMapTargets.java: staging",
+            "the plain insert of HashedObjectTargets: literals around the staging table name (checked below)",
+            "HashedObjectTargets.java: staging",
             "the staging table name CopyUpsertWriter passes to insertSql (cutflow_stage_ + a constant name)",
             "CutflowCli.java: table",
             "summary: the loop variable over the literal array {image_urls, original_images, processing_jobs, result_assets}",
@@ -128,7 +128,7 @@ class SqlParameterisationTest {
     void theKnownSafeConcatenationsAreIdentifiersFromCodeConstants() throws Exception {
         Pattern identifier = Pattern.compile("[a-z_][a-z0-9_]*");
         int targets = 0;
-        for (Field field : UrlMapTargets.class.getFields()) {
+        for (Field field : HashedObjectTargets.class.getFields()) {
             if (Modifier.isStatic(field.getModifiers()) && CopyTarget.class.isAssignableFrom(field.getType())) {
                 CopyTarget<?> target = (CopyTarget<?>) field.get(null);
                 assertThat(target.name()).matches(identifier);

@@ -34,7 +34,7 @@ class CopyUpsertWriterTest {
     void awkwardUrlsRoundTripAndDuplicatesInsideABatchCollapse() throws Exception {
         List<String> urls = List.of("s3://raw/tab\there.jpg", "s3://raw/new\nline.jpg", "s3://raw/back\\slash.jpg",
                 "s3://raw/ünïcødé 图片.jpg", "s3://raw/\\N.jpg", "s3://raw/plain.jpg");
-        try (CopyUpsertWriter<HashedObject> writer = new CopyUpsertWriter<>(db, UrlMapTargets.IMAGE_URLS, 1000, 3)) {
+        try (CopyUpsertWriter<HashedObject> writer = new CopyUpsertWriter<>(db, HashedObjectTargets.IMAGE_URLS, 1000, 3)) {
             for (String url : urls) {
                 writer.add(object(url, 'a'));
             }
@@ -72,7 +72,7 @@ class CopyUpsertWriterTest {
 
     @Test
     void newKeysTakeThePlainInsertAndABatchWithAnExistingKeyIsMergedWithBackOff() throws Exception {
-        try (CopyUpsertWriter<HashedObject> writer = new CopyUpsertWriter<>(db, UrlMapTargets.IMAGE_URLS, 2, 3)) {
+        try (CopyUpsertWriter<HashedObject> writer = new CopyUpsertWriter<>(db, HashedObjectTargets.IMAGE_URLS, 2, 3)) {
             writeBatch(writer, object("s3://raw/a.jpg", '1'), object("s3://raw/b.jpg", '1'));
             assertThat(paths(writer)).as("all new: plain insert").containsExactly(1L, 0L, 0L);
 
@@ -119,7 +119,7 @@ class CopyUpsertWriterTest {
 
     @Test
     void aKilledConnectionIsRetriedOnAFreshOneAndNothingIsLost() throws Exception {
-        try (CopyUpsertWriter<HashedObject> writer = new CopyUpsertWriter<>(db, UrlMapTargets.IMAGE_URLS, 1000, 5)) {
+        try (CopyUpsertWriter<HashedObject> writer = new CopyUpsertWriter<>(db, HashedObjectTargets.IMAGE_URLS, 1000, 5)) {
             writer.add(object("s3://raw/1.jpg", 'e'));
             writer.flush();
             try (Connection admin = db.connect(); Statement s = admin.createStatement()) {
@@ -133,8 +133,8 @@ class CopyUpsertWriterTest {
     }
 
     private void write(List<HashedObject> objects, int batchSize) throws Exception {
-        try (CopyUpsertWriter<HashedObject> urls = new CopyUpsertWriter<>(db, UrlMapTargets.IMAGE_URLS, batchSize, 3);
-                CopyUpsertWriter<HashedObject> originals = new CopyUpsertWriter<>(db, UrlMapTargets.ORIGINAL_IMAGES, batchSize, 3)) {
+        try (CopyUpsertWriter<HashedObject> urls = new CopyUpsertWriter<>(db, HashedObjectTargets.IMAGE_URLS, batchSize, 3);
+                CopyUpsertWriter<HashedObject> originals = new CopyUpsertWriter<>(db, HashedObjectTargets.ORIGINAL_IMAGES, batchSize, 3)) {
             for (HashedObject o : objects) {
                 urls.add(o);
                 originals.add(o);

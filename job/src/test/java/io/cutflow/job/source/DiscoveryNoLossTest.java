@@ -30,7 +30,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * No silent loss in watch mode (restarts off: any failure fails the test): a file copied in with its original, old
  * mtime, a file stamped in the future and a normal upload after it all end with their rows within two reconcile
  * intervals; a FIFO, a dangling link and an object the store refuses (403) are discovery_failures rows, never a
- * restart; hidden names are skipped. A listing that keeps failing fails the job with the cause.
+ * restart; hidden names are skipped; a name overwritten twice ends with its newest content. A listing that keeps
+ * failing fails the job with the cause.
  */
 class DiscoveryNoLossTest {
 
@@ -86,6 +87,17 @@ class DiscoveryNoLossTest {
                     + " OR url LIKE '%stamped-2030.jpg' OR url LIKE '%uploaded-after-it.jpg'")).isEqualTo(3);
             assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM discovery_failures WHERE url LIKE '%forbidden.jpg'"
                     + " AND error_message LIKE '%AccessDenied%'")).isEqualTo(1);
+
+            // an overwritten name ends with its newest content's md5
+            Path first = raw.resolve("first.jpg");
+            for (int version = 7; version <= 8; version++) {
+                image(first, version);
+                Thread.sleep(700);
+            }
+            String newest = io.cutflow.inference.Md5.hex(Files.readAllBytes(first));
+            JobRunner.awaitCount(jdbcUrl, "SELECT count(*) FROM image_urls WHERE url LIKE '%/first.jpg' AND md5 = '"
+                    + newest + "'", 1, Duration.ofSeconds(30));
+            assertThat(job.getJobStatus().get()).isEqualTo(JobStatus.RUNNING);
         } finally {
             job.cancel().get(1, TimeUnit.MINUTES);
         }

@@ -1,4 +1,4 @@
-package io.cutflow.job.sink;
+package io.cutflow.job.outcome;
 
 import io.cutflow.inference.InferenceResult;
 import org.apache.flink.api.common.accumulators.LongCounter;
@@ -39,7 +39,7 @@ public class ResultTally extends RichMapFunction<InferenceResult, InferenceResul
             inferred.add(1);
         } else {
             failed.add(1);
-            failuresByClass.computeIfAbsent(result.errorClass(), failures::counter).inc();
+            failuresByClass.computeIfAbsent(result.job().errorClass(), failures::counter).inc();
         }
         return result;
     }

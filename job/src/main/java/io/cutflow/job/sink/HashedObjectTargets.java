@@ -3,9 +3,9 @@ package io.cutflow.job.sink;
 import io.cutflow.job.hashing.HashedObject;
 
 /** The hashing stream's two tables as COPY targets: every name (image_urls) and every content (original_images). */
-public final class UrlMapTargets {
+public final class HashedObjectTargets {
 
-    private UrlMapTargets() {}
+    private HashedObjectTargets() {}
 
     /** url -> md5 (and sha256); a URL whose content changed points at its new content. */
     public static final CopyTarget<HashedObject> IMAGE_URLS = new CopyTarget<>() {

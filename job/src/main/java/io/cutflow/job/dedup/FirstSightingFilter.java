@@ -1,6 +1,8 @@
-package io.cutflow.job.hashing;
+package io.cutflow.job.dedup;
 
 import io.cutflow.inference.InferenceRequest;
+import io.cutflow.job.hashing.HashedObject;
+import io.cutflow.job.hashing.SightingState;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;

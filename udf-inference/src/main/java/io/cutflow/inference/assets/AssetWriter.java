@@ -1,0 +1,70 @@
+package io.cutflow.inference.assets;
+
+import io.cutflow.inference.AssetRecord;
+import io.cutflow.inference.AssetType;
+import io.cutflow.inference.FailureClass;
+import io.cutflow.inference.ImageRejectedException;
+import io.cutflow.inference.ParameterTemplate;
+import io.cutflow.inference.image.ForegroundBox;
+import io.cutflow.inference.image.PngEncoder;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Writes one template's assets of one image (alpha mask, transparent PNG, foreground cut-out) at their deterministic
+ * keys under the processed base and returns their result_assets rows. A write that fails is an IO_ERROR: transient,
+ * retried, and in the end the store's problem (fail-over), not the image's.
+ */
+public final class AssetWriter {
+
+    private final String processedBase;
+    private final PngEncoder encoder;
+
+    public AssetWriter(String processedBase, int pngCompressionLevel) {
+        this.processedBase = processedBase;
+        this.encoder = new PngEncoder(pngCompressionLevel);
+    }
+
+    /**
+     * @param bgr the original's pixels (null when the template writes the alpha mask only)
+     * @param alpha the template's thresholded alpha, one byte per pixel
+     */
+    public AssetRecord[] write(String md5, ParameterTemplate template, byte[] bgr, byte[] alpha, int width, int height)
+            throws ImageRejectedException {
+        List<AssetRecord> records = new ArrayList<>();
+        for (AssetType type : template.assets()) {
+            String uri = AssetKeys.assetUri(processedBase, md5, template.id(), template.version(), type.code());
+            boolean primary = records.isEmpty();
+            AssetRecord record;
+            switch (type) {
+                case ALPHA_MASK -> record = AssetRecord.whole(type.code(), uri, width, height,
+                        store(uri, encoder.encodeGrey(alpha, width, height)), primary);
+                case TRANSPARENT_PNG -> record = AssetRecord.whole(type.code(), uri, width, height,
+                        store(uri, encoder.encodeRgba(bgr, alpha, width, height)), primary);
+                case FOREGROUND_ONLY -> {
+                    ForegroundBox box = ForegroundBox.of(alpha, width, height);
+                    if (box == null) {
+                        continue; // nothing in the foreground: no cut-out to store
+                    }
+                    byte[] png = encoder.encodeRgba(box.crop(bgr, width, 3), box.crop(alpha, width, 1), box.width(), box.height());
+                    record = new AssetRecord(type.code(), uri, box.width(), box.height(), store(uri, png), primary,
+                            box.x(), box.y(), box.width(), box.height());
+                }
+                default -> throw new IllegalStateException("unknown asset type " + type);
+            }
+            records.add(record);
+        }
+        return records.toArray(new AssetRecord[0]);
+    }
+
+    private static long store(String uri, byte[] png) throws ImageRejectedException {
+        try {
+            ObjectStore.write(uri, png);
+            return png.length;
+        } catch (IOException e) {
+            throw new ImageRejectedException(FailureClass.IO_ERROR, "cannot write " + uri + ": " + e.getMessage(), e);
+        }
+    }
+}
