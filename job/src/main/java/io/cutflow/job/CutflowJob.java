@@ -19,6 +19,7 @@ import io.cutflow.job.sink.MetadataSinks;
 import io.cutflow.job.outcome.ResultTally;
 import io.cutflow.job.source.DiscoveredObject;
 import io.cutflow.job.source.KnownObjectFilter;
+import io.cutflow.job.source.events.BucketEvents;
 import io.cutflow.job.source.watch.BucketWatchSource;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -116,9 +117,11 @@ public final class CutflowJob {
         int batchSize = config.get(CutflowOptions.SINK_BATCH_SIZE);
         Duration batchInterval = config.get(CutflowOptions.SINK_BATCH_INTERVAL);
 
+        boolean events = BucketEvents.enabled(config);
         BucketWatchSource source = BucketWatchSource.builder(raw)
                 .once(config.get(CutflowOptions.ONCE))
-                .scanInterval(config.get(CutflowOptions.SCAN_INTERVAL))
+                // with bucket notifications the listing is the safety net: one pass per reconcile interval
+                .scanInterval(events ? config.get(CutflowOptions.RECONCILE_INTERVAL) : config.get(CutflowOptions.SCAN_INTERVAL))
                 .tolerance(config.get(CutflowOptions.WATCH_TOLERANCE))
                 .clockSkew(config.get(CutflowOptions.WATCH_CLOCK_SKEW))
                 .reconcileInterval(config.get(CutflowOptions.RECONCILE_INTERVAL))
@@ -128,6 +131,9 @@ public final class CutflowJob {
         DataStream<DiscoveredObject> objects = env
                 .fromSource(source, WatermarkStrategy.noWatermarks(), "Raw objects")
                 .uid(UID_SOURCE);
+        if (events) {
+            objects = objects.union(BucketEvents.objects(env, config, raw));
+        }
 
         int lookupBatch = config.get(CutflowOptions.RESUME_BATCH_SIZE);
         long lookupDelayMs = config.get(CutflowOptions.RESUME_BATCH_DELAY).toMillis();

@@ -36,6 +36,23 @@ public final class CutflowOptions {
             .withDescription("How far an object's modification time may lag behind the newest one seen and still be"
                     + " picked up (slow multipart uploads); the watch state holds only objects within this window");
 
+    public static final ConfigOption<String> DISCOVERY = key("cutflow.discovery").stringType().defaultValue("listing")
+            .withDescription("How new raw objects are found: 'listing' (list the raw location every scan interval) or"
+                    + " 'kafka' (S3 / MinIO bucket notifications from cutflow.kafka.topic, with the listing as the safety"
+                    + " net every cutflow.watch.reconcile-interval). A bounded run (--once) always lists");
+
+    public static final ConfigOption<String> KAFKA_BOOTSTRAP_SERVERS = key("cutflow.kafka.bootstrap-servers").stringType()
+            .noDefaultValue().withDescription("Kafka brokers of the bucket-notification topic (cutflow.discovery: kafka)");
+
+    public static final ConfigOption<String> KAFKA_TOPIC = key("cutflow.kafka.topic").stringType()
+            .defaultValue("cutflow-raw-events")
+            .withDescription("Topic the raw bucket's s3:ObjectCreated:* notifications are published to");
+
+    public static final ConfigOption<String> KAFKA_GROUP_ID = key("cutflow.kafka.group-id").stringType()
+            .defaultValue("cutflow")
+            .withDescription("Consumer group of the job (offsets live in Flink's checkpoints; the group's committed"
+                    + " offsets are where a job without state starts, the earliest offset when it has none)");
+
     public static final ConfigOption<Duration> WATCH_CLOCK_SKEW = key("cutflow.watch.clock-skew").durationType()
             .defaultValue(Duration.ofMinutes(1))
             .withDescription("How far the store's clock may run ahead of the JobManager's: the watch watermark never"

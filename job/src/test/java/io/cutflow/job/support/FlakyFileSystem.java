@@ -82,6 +82,12 @@ public final class FlakyFileSystem extends LocalFileSystem {
         return super.open(new Path(path.toUri().getPath()));
     }
 
+    /** Listed like an object store (through listStatus, where listings can be made to fail). */
+    @Override
+    public boolean isDistributedFS() {
+        return true;
+    }
+
     @Override
     public FileStatus[] listStatus(Path path) throws IOException {
         String dir = path.toUri().getPath();

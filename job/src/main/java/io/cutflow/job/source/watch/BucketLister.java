@@ -149,7 +149,9 @@ final class BucketLister implements AutoCloseable {
                         continue; // deleted while listing
                     }
                 }
-                entries.add(new LocalEntry(new Path(dir, entry.getFileName().toString()), attributes.isDirectory(),
+                // named as LocalFileSystem names them (file:/abs/path): the url of an object must not depend on how it was listed
+                Path path = new Path(fs.getUri().getScheme() + ":" + entry.toAbsolutePath());
+                entries.add(new LocalEntry(path, attributes.isDirectory(),
                         attributes.isDirectory() ? 0 : attributes.size(), attributes.lastModifiedTime().toMillis()));
             }
         } catch (NoSuchFileException e) {
