@@ -102,7 +102,7 @@ public final class WatchBenchmark {
      * The whole state of the job as a canonical savepoint, in bytes: source coordinators keep their enumerator state
      * in the savepoint's metadata, which the checkpoint statistics' state size does not count.
      */
-    private static long savepointBytes(MiniCluster cluster, JobID job, java.nio.file.Path dir) throws Exception {
+    static long savepointBytes(MiniCluster cluster, JobID job, java.nio.file.Path dir) throws Exception {
         String path = cluster.triggerSavepoint(job, dir.toUri().toString(), false,
                 org.apache.flink.core.execution.SavepointFormatType.CANONICAL).get();
         try (java.util.stream.Stream<java.nio.file.Path> files = Files.walk(java.nio.file.Path.of(java.net.URI.create(path)))) {
@@ -110,7 +110,7 @@ public final class WatchBenchmark {
         }
     }
 
-    private static long completed(MiniCluster cluster, JobID job) throws Exception {
+    static long completed(MiniCluster cluster, JobID job) throws Exception {
         return cluster.getExecutionGraph(job).get().getCheckpointStatsSnapshot().getCounts().getNumberOfCompletedCheckpoints();
     }
 
@@ -118,7 +118,7 @@ public final class WatchBenchmark {
         return cluster.getExecutionGraph(job).get().getCheckpointStatsSnapshot().getHistory().getLatestCompletedCheckpoint();
     }
 
-    private static void create(java.nio.file.Path root, int objects) throws IOException {
+    static void create(java.nio.file.Path root, int objects) throws IOException {
         // a bucket that grew over time: modification times spread over the past 1000 hours
         Instant first = Instant.now().minus(Duration.ofHours(1000));
         long stepMs = Duration.ofHours(999).toMillis() / Math.max(1, objects);

@@ -29,6 +29,9 @@ import java.nio.file.LinkOption;
 public class ContentHasher extends KeyedProcessFunction<String, DiscoveredObject, HashedObject> {
 
     public static final String ACC_SEEN = "cutflow.seen";
+    public static final String ACC_UNREADABLE = "cutflow.unreadable";
+    /** Objects read because the reconciliation pass found them (image_urls did not know them): found late. */
+    public static final String ACC_FOUND_LATE = "cutflow.foundLate";
     private static final Logger LOG = LoggerFactory.getLogger(ContentHasher.class);
     private static final int ATTEMPTS = 4;
 
@@ -38,6 +41,8 @@ public class ContentHasher extends KeyedProcessFunction<String, DiscoveredObject
     private transient LongCounter seen;
     private transient Counter vanished;
     private transient Counter unreadable;
+    private transient LongCounter unreadableCount;
+    private transient LongCounter foundLate;
 
     @Override
     public void open(OpenContext openContext) {
@@ -45,11 +50,18 @@ public class ContentHasher extends KeyedProcessFunction<String, DiscoveredObject
         getRuntimeContext().addAccumulator(ACC_SEEN, seen);
         vanished = getRuntimeContext().getMetricGroup().counter("objectsVanished");
         unreadable = getRuntimeContext().getMetricGroup().counter("objectsUnreadable");
+        unreadableCount = new LongCounter();
+        getRuntimeContext().addAccumulator(ACC_UNREADABLE, unreadableCount);
+        foundLate = new LongCounter();
+        getRuntimeContext().addAccumulator(ACC_FOUND_LATE, foundLate);
     }
 
     @Override
     public void processElement(DiscoveredObject object, Context ctx, Collector<HashedObject> out) throws Exception {
         Path path = new Path(object.url());
+        if (object.reconciled()) {
+            foundLate.add(1); // the known-object filter let it through: the window had missed it
+        }
         String special = notARegularFile(path);
         if (special != null) {
             unreadable(object, special, ctx);
@@ -85,6 +97,7 @@ public class ContentHasher extends KeyedProcessFunction<String, DiscoveredObject
 
     private void unreadable(DiscoveredObject object, String reason, Context ctx) {
         unreadable.inc();
+        unreadableCount.add(1);
         LOG.warn("Cannot read {}: {} (recorded in discovery_failures)", object.url(), reason);
         ctx.output(UNREADABLE, new UnreadableObject(object.url(), object.sizeBytes(), UnreadableObject.UNREADABLE, reason,
                 System.currentTimeMillis()));

@@ -9,7 +9,10 @@ import java.io.PrintStream;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** Prints the job's counters (accumulators) while it runs: objects seen, duplicates, inferred, failed, rate. */
+/**
+ * Prints the job's counters (accumulators) while it runs: objects seen, duplicates, inferred, failed, rate, and
+ * when there are any, objects the reconciliation pass found late and objects that could not be read.
+ */
 public final class ProgressReporter {
 
     private final PrintStream out;
@@ -38,8 +41,11 @@ public final class ProgressReporter {
         long inferred = count(accumulators, ResultTally.ACC_INFERRED);
         long failed = count(accumulators, ResultTally.ACC_FAILED);
         double seconds = Math.max(1e-3, (System.nanoTime() - startedAtNanos) / 1e9);
+        long late = count(accumulators, ContentHasher.ACC_FOUND_LATE);
+        long unreadable = count(accumulators, ContentHasher.ACC_UNREADABLE);
         String line = String.format("seen %d | duplicates %d | inferred %d | failed %d | %.2f images/s",
-                seen, duplicates, inferred, failed, (inferred + failed) / seconds);
+                seen, duplicates, inferred, failed, (inferred + failed) / seconds)
+                + (late > 0 ? " | found late " + late : "") + (unreadable > 0 ? " | unreadable " + unreadable : "");
         if (!line.equals(lastLine)) {
             out.printf("[cutflow %4.0fs] %s%n", seconds, line);
             lastLine = line;

@@ -35,6 +35,7 @@ public class KnownObjectFilter extends BatchedLookupFunction<DiscoveredObject, D
 
     private transient Connection connection;
     private transient Counter foundByReconciliation;
+
     private transient Counter alreadyKnown;
 
     public KnownObjectFilter(DatabaseSettings db, int batchSize, long batchDelayMs) {
@@ -51,6 +52,7 @@ public class KnownObjectFilter extends BatchedLookupFunction<DiscoveredObject, D
     public void open(OpenContext openContext) throws Exception {
         foundByReconciliation = getRuntimeContext().getMetricGroup().counter("objectsFoundByReconciliation");
         alreadyKnown = getRuntimeContext().getMetricGroup().counter("reconciledObjectsKnown");
+
         super.open(openContext);
     }
 

@@ -51,6 +51,17 @@ public final class CapturingMetricReporter implements MetricReporter {
         METRICS.remove(identifier);
     }
 
+    /** The sum of the live counters whose identifier ends with {@code .name} (e.g. an enumerator's listCalls). */
+    public static long counter(String name) {
+        long sum = 0;
+        for (Map.Entry<String, Metric> metric : METRICS.entrySet()) {
+            if (metric.getKey().endsWith("." + name) && metric.getValue() instanceof org.apache.flink.metrics.Counter c) {
+                sum += c.getCount();
+            }
+        }
+        return sum;
+    }
+
     /** One line per metric ever registered: identifier, scope variables, last known gauge value. */
     public static List<String> published() {
         List<String> lines = new ArrayList<>();

@@ -18,11 +18,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Lists a bucket prefix or folder recursively, in parallel over its top-level prefixes, keeping only objects
- * modified at or after a threshold: memory follows what is new, not the size of the bucket (a threshold of
- * Long.MIN_VALUE lists everything: the first listing and the reconciliation pass). Hidden names, those starting with
+ * modified at or after a threshold: memory follows what is new, not the size of the bucket (the window scans; the
+ * first listing and reconciliation are key-ordered passes, {@link KeyOrderedWalk}). Hidden names, those starting with
  * '.' or '_' (.DS_Store, _temporary/, _SUCCESS, .part-*.inprogress: what Hadoop, Spark and Flink writers leave
  * while or after writing) are skipped, as Flink's file sources do, and counted.
  */
@@ -40,21 +41,23 @@ final class BucketLister implements AutoCloseable {
         });
     }
 
-    /** One listing: what it found, when it started, and how many hidden names it skipped. */
-    record Listing(List<ObjectSplit> objects, long startedAtMs, int hiddenSkipped, boolean full) {}
+    /** One listing: what it found, when it started, how many folders it listed and hidden names it skipped. */
+    record Listing(List<ObjectSplit> objects, long startedAtMs, long listCalls, int hiddenSkipped) {}
 
     /** Objects under the root with modification time >= minModifiedAtMs. */
     Listing listModifiedSince(long minModifiedAtMs) throws IOException {
         long startedAt = System.currentTimeMillis();
         AtomicInteger hidden = new AtomicInteger();
-        List<ObjectSplit> found = list(minModifiedAtMs, hidden);
-        return new Listing(found, startedAt, hidden.get(), minModifiedAtMs == Long.MIN_VALUE);
+        AtomicLong calls = new AtomicLong();
+        List<ObjectSplit> found = list(minModifiedAtMs, hidden, calls);
+        return new Listing(found, startedAt, calls.get(), hidden.get());
     }
 
-    private List<ObjectSplit> list(long minModifiedAtMs, AtomicInteger hidden) throws IOException {
+    private List<ObjectSplit> list(long minModifiedAtMs, AtomicInteger hidden, AtomicLong calls) throws IOException {
         FileSystem fs = root.getFileSystem();
         FileStatus[] top;
         try {
+            calls.incrementAndGet();
             top = children(fs, root);
         } catch (FileNotFoundException e) {
             return new ArrayList<>(); // the prefix does not exist yet (mutable: the enumerator sorts the listing)
@@ -72,7 +75,7 @@ final class BucketLister implements AutoCloseable {
             if (status.isDir()) {
                 subtrees.add(pool.submit(() -> {
                     List<ObjectSplit> out = new ArrayList<>();
-                    walk(fs, status.getPath(), minModifiedAtMs, out, hidden);
+                    walk(fs, status.getPath(), minModifiedAtMs, out, hidden, calls);
                     return out;
                 }));
             } else {
@@ -92,9 +95,11 @@ final class BucketLister implements AutoCloseable {
         return found;
     }
 
-    private static void walk(FileSystem fs, Path dir, long minModifiedAtMs, List<ObjectSplit> out, AtomicInteger hidden) {
+    private static void walk(FileSystem fs, Path dir, long minModifiedAtMs, List<ObjectSplit> out, AtomicInteger hidden,
+            AtomicLong calls) {
         FileStatus[] children;
         try {
+            calls.incrementAndGet();
             children = children(fs, dir);
         } catch (FileNotFoundException e) {
             return; // deleted while listing
@@ -110,7 +115,7 @@ final class BucketLister implements AutoCloseable {
                 continue;
             }
             if (child.isDir()) {
-                walk(fs, child.getPath(), minModifiedAtMs, out, hidden);
+                walk(fs, child.getPath(), minModifiedAtMs, out, hidden, calls);
             } else {
                 keep(child, minModifiedAtMs, out);
             }
@@ -128,7 +133,7 @@ final class BucketLister implements AutoCloseable {
      * FileNotFoundException for the whole folder when one entry is a link to nothing, which made every file in it
      * invisible; here such an entry is listed (with the link's own times), and the hasher records it as unreadable.
      */
-    private static FileStatus[] children(FileSystem fs, Path dir) throws IOException {
+    static FileStatus[] children(FileSystem fs, Path dir) throws IOException {
         if (fs.isDistributedFS()) {
             return fs.listStatus(dir);
         }
@@ -198,7 +203,7 @@ final class BucketLister implements AutoCloseable {
         }
     }
 
-    private static boolean hidden(Path path) {
+    static boolean hidden(Path path) {
         String name = path.getName();
         return name.startsWith(".") || name.startsWith("_");
     }

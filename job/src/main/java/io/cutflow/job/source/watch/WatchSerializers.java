@@ -13,8 +13,8 @@ import java.util.Map;
 
 /**
  * Versioned serializers of the watch source's split and enumerator state: what makes savepoints evolvable.
- * Version 2 adds the split's reconciled flag and the state's reconciliation and listing-failure fields; version 1
- * (Cutflow 0.2) is still read.
+ * Version 2 adds the split's reconciled flag and the state's key-ordered pass, reconciliation and listing-failure
+ * fields; version 1 (Cutflow 0.2) is still read.
  */
 final class WatchSerializers {
 
@@ -61,10 +61,12 @@ final class WatchSerializers {
                 writeSplit(out, split);
             }
             out.writeLong(state.nextReconcileAtMs());
-            out.writeBoolean(state.reconcileAfterUrl() != null);
-            if (state.reconcileAfterUrl() != null) {
-                writeString(out, state.reconcileAfterUrl());
+            out.writeByte(state.passKind().ordinal());
+            out.writeBoolean(state.passAfterUrl() != null);
+            if (state.passAfterUrl() != null) {
+                writeString(out, state.passAfterUrl());
             }
+            out.writeLong(state.passStartedAtMs());
             out.writeLong(state.listingFailingSinceMs());
             return out.getCopyOfBuffer();
         }
@@ -89,8 +91,11 @@ final class WatchSerializers {
                 return new WatchState(watermark, recent, pending, listedOnce);
             }
             long nextReconcileAt = in.readLong();
-            String reconcileAfter = in.readBoolean() ? readString(in) : null;
-            return new WatchState(watermark, recent, pending, listedOnce, nextReconcileAt, reconcileAfter, in.readLong());
+            WatchState.PassKind pass = WatchState.PassKind.values()[in.readByte()];
+            String passAfter = in.readBoolean() ? readString(in) : null;
+            long passStartedAt = in.readLong();
+            return new WatchState(watermark, recent, pending, listedOnce, nextReconcileAt, pass, passAfter, passStartedAt,
+                    in.readLong());
         }
     }
 
