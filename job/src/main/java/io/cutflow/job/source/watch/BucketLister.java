@@ -42,18 +42,18 @@ final class BucketLister implements AutoCloseable {
     }
 
     /** One listing: what it found, when it started, how many folders it listed and hidden names it skipped. */
-    record Listing(List<ObjectSplit> objects, long startedAtMs, long listCalls, int hiddenSkipped) {}
+    record Listing(List<ListedObject> objects, long startedAtMs, long listCalls, int hiddenSkipped) {}
 
     /** Objects under the root with modification time >= minModifiedAtMs. */
     Listing listModifiedSince(long minModifiedAtMs) throws IOException {
         long startedAt = System.currentTimeMillis();
         AtomicInteger hidden = new AtomicInteger();
         AtomicLong calls = new AtomicLong();
-        List<ObjectSplit> found = list(minModifiedAtMs, hidden, calls);
+        List<ListedObject> found = list(minModifiedAtMs, hidden, calls);
         return new Listing(found, startedAt, calls.get(), hidden.get());
     }
 
-    private List<ObjectSplit> list(long minModifiedAtMs, AtomicInteger hidden, AtomicLong calls) throws IOException {
+    private List<ListedObject> list(long minModifiedAtMs, AtomicInteger hidden, AtomicLong calls) throws IOException {
         FileSystem fs = root.getFileSystem();
         FileStatus[] top;
         try {
@@ -65,8 +65,8 @@ final class BucketLister implements AutoCloseable {
         if (top == null) {
             return new ArrayList<>();
         }
-        List<ObjectSplit> found = new ArrayList<>();
-        List<Future<List<ObjectSplit>>> subtrees = new ArrayList<>();
+        List<ListedObject> found = new ArrayList<>();
+        List<Future<List<ListedObject>>> subtrees = new ArrayList<>();
         for (FileStatus status : top) {
             if (hidden(status.getPath())) {
                 hidden.incrementAndGet();
@@ -74,7 +74,7 @@ final class BucketLister implements AutoCloseable {
             }
             if (status.isDir()) {
                 subtrees.add(pool.submit(() -> {
-                    List<ObjectSplit> out = new ArrayList<>();
+                    List<ListedObject> out = new ArrayList<>();
                     walk(fs, status.getPath(), minModifiedAtMs, out, hidden, calls);
                     return out;
                 }));
@@ -82,7 +82,7 @@ final class BucketLister implements AutoCloseable {
                 keep(status, minModifiedAtMs, found);
             }
         }
-        for (Future<List<ObjectSplit>> subtree : subtrees) {
+        for (Future<List<ListedObject>> subtree : subtrees) {
             try {
                 found.addAll(subtree.get());
             } catch (InterruptedException e) {
@@ -95,7 +95,7 @@ final class BucketLister implements AutoCloseable {
         return found;
     }
 
-    private static void walk(FileSystem fs, Path dir, long minModifiedAtMs, List<ObjectSplit> out, AtomicInteger hidden,
+    private static void walk(FileSystem fs, Path dir, long minModifiedAtMs, List<ListedObject> out, AtomicInteger hidden,
             AtomicLong calls) {
         FileStatus[] children;
         try {
@@ -122,9 +122,9 @@ final class BucketLister implements AutoCloseable {
         }
     }
 
-    private static void keep(FileStatus status, long minModifiedAtMs, List<ObjectSplit> out) {
+    private static void keep(FileStatus status, long minModifiedAtMs, List<ListedObject> out) {
         if (status.getModificationTime() >= minModifiedAtMs) {
-            out.add(new ObjectSplit(status.getPath().toString(), status.getLen(), status.getModificationTime()));
+            out.add(new ListedObject(status.getPath().toString(), status.getLen(), status.getModificationTime()));
         }
     }
 

@@ -17,6 +17,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * Hands the raw location's objects to readers, with state bounded by the arrival rate, never by the bucket.
@@ -39,12 +40,13 @@ import java.util.Set;
  * <p>A listing that fails is retried at the next scan; one that keeps failing for longer than the listing-failure
  * timeout fails the job (no restart: new credentials or a new bucket policy are an operator's job), naming the cause.
  */
-final class BucketWatchEnumerator implements SplitEnumerator<ObjectSplit, WatchState> {
+final class BucketWatchEnumerator implements SplitEnumerator<ObjectBatch, WatchState> {
 
     private static final Logger LOG = LoggerFactory.getLogger(BucketWatchEnumerator.class);
-    private static final int SPLITS_PER_REQUEST = 256;
+    /** Objects per batch (one split): Flink keeps ~12 KB per split a reader ever had, see ObjectBatch. */
+    private static final int OBJECTS_PER_BATCH = 1024;
 
-    private final SplitEnumeratorContext<ObjectSplit> context;
+    private final SplitEnumeratorContext<ObjectBatch> context;
     private final Path root;
     private final BucketLister lister;
     private final BucketWatchSource.Settings settings;
@@ -52,7 +54,7 @@ final class BucketWatchEnumerator implements SplitEnumerator<ObjectSplit, WatchS
     // coordinator thread
     private long watermarkMs;
     private final Map<String, Long> recent;
-    private final ArrayDeque<ObjectSplit> pending;
+    private final ArrayDeque<ListedObject> pending;
     private final Set<Integer> waitingReaders = new LinkedHashSet<>();
     private boolean listedOnce;
     private boolean sliceRunning;
@@ -74,7 +76,7 @@ final class BucketWatchEnumerator implements SplitEnumerator<ObjectSplit, WatchS
     private final Counter reconcileCandidates;
     private final Counter reconcilePasses;
 
-    BucketWatchEnumerator(SplitEnumeratorContext<ObjectSplit> context, Path root, BucketWatchSource.Settings settings,
+    BucketWatchEnumerator(SplitEnumeratorContext<ObjectBatch> context, Path root, BucketWatchSource.Settings settings,
             WatchState restored) {
         this.context = context;
         this.root = root;
@@ -148,7 +150,7 @@ final class BucketWatchEnumerator implements SplitEnumerator<ObjectSplit, WatchS
         passTaken = 0;
     }
 
-    private record Slice(List<ObjectSplit> objects, boolean done, long listCalls, int hiddenSkipped) {}
+    private record Slice(List<ListedObject> objects, boolean done, long listCalls, int hiddenSkipped) {}
 
     /** Lists the next slice of the pass on a worker thread, if there is room for it and none is running. */
     private void requestSlice() {
@@ -168,7 +170,7 @@ final class BucketWatchEnumerator implements SplitEnumerator<ObjectSplit, WatchS
         }
         long callsBefore = walk.listCalls();
         int hiddenBefore = walk.hiddenSkipped();
-        List<ObjectSplit> objects = walk.next(room);
+        List<ListedObject> objects = walk.next(room);
         boolean done = walk.done();
         Slice slice = new Slice(objects, done, walk.listCalls() - callsBefore, walk.hiddenSkipped() - hiddenBefore);
         if (done) {
@@ -190,7 +192,7 @@ final class BucketWatchEnumerator implements SplitEnumerator<ObjectSplit, WatchS
         hiddenSkipped += slice.hiddenSkipped();
         long horizon = watermarkMs == Long.MIN_VALUE ? Long.MIN_VALUE : watermarkMs - settings.toleranceMs();
         int taken = 0;
-        for (ObjectSplit object : slice.objects()) {
+        for (ListedObject object : slice.objects()) {
             if (passKind == PassKind.INITIAL) {
                 pending.add(object);
                 taken++;
@@ -270,7 +272,7 @@ final class BucketWatchEnumerator implements SplitEnumerator<ObjectSplit, WatchS
         long newest = watermarkMs;
         long horizon = watermarkMs == Long.MIN_VALUE ? Long.MIN_VALUE : watermarkMs - settings.toleranceMs();
         int fresh = 0;
-        for (ObjectSplit object : listing.objects()) {
+        for (ListedObject object : listing.objects()) {
             // a listing started before the last one was handled may return objects below today's horizon: they were
             // taken then (or are later than the tolerance allows: the reconciliation pass looks at those)
             if (object.modifiedAtMs() < horizon) {
@@ -337,9 +339,11 @@ final class BucketWatchEnumerator implements SplitEnumerator<ObjectSplit, WatchS
                 continue;
             }
             if (!pending.isEmpty()) {
-                for (int i = 0; i < SPLITS_PER_REQUEST && !pending.isEmpty(); i++) {
-                    context.assignSplit(pending.poll(), reader);
+                List<ListedObject> batch = new ArrayList<>(Math.min(OBJECTS_PER_BATCH, pending.size()));
+                while (batch.size() < OBJECTS_PER_BATCH && !pending.isEmpty()) {
+                    batch.add(pending.poll());
                 }
+                context.assignSplit(new ObjectBatch(batch.get(0).url() + "#" + UUID.randomUUID(), batch), reader);
                 waitingReaders.remove(reader);
                 requestSlice();
             } else if (settings.once() && listedOnce && passKind == PassKind.NONE) {
@@ -350,8 +354,8 @@ final class BucketWatchEnumerator implements SplitEnumerator<ObjectSplit, WatchS
     }
 
     @Override
-    public void addSplitsBack(List<ObjectSplit> splits, int subtaskId) {
-        pending.addAll(splits);
+    public void addSplitsBack(List<ObjectBatch> splits, int subtaskId) {
+        splits.forEach(batch -> pending.addAll(batch.objects()));
         assignWaiting();
     }
 

@@ -11,11 +11,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-/** Emits each assigned object once; unemitted splits are its checkpointed state. */
-final class BucketWatchReader implements SourceReader<DiscoveredObject, ObjectSplit> {
+/**
+ * Emits each object of its assigned batches once; what it has not emitted yet is its checkpointed state. A batch
+ * emitted to the end has its split output released (Flink keeps one per split until then).
+ */
+final class BucketWatchReader implements SourceReader<DiscoveredObject, ObjectBatch> {
 
     private final SourceReaderContext context;
-    private final ArrayDeque<ObjectSplit> assigned = new ArrayDeque<>();
+    private final ArrayDeque<ObjectBatch> batches = new ArrayDeque<>();
+    /** Objects of the head batch already emitted. */
+    private int emittedOfHead;
     private CompletableFuture<Void> available = new CompletableFuture<>();
     private boolean requested;
     private boolean noMoreSplits;
@@ -31,10 +36,17 @@ final class BucketWatchReader implements SourceReader<DiscoveredObject, ObjectSp
 
     @Override
     public InputStatus pollNext(ReaderOutput<DiscoveredObject> output) {
-        ObjectSplit next = assigned.poll();
-        if (next != null) {
-            output.collect(next.toObject());
-            return assigned.isEmpty() && noMoreSplits ? InputStatus.END_OF_INPUT : InputStatus.MORE_AVAILABLE;
+        ObjectBatch head = batches.peek();
+        if (head != null) {
+            if (emittedOfHead < head.objects().size()) {
+                output.collect(head.objects().get(emittedOfHead++).toObject());
+            }
+            if (emittedOfHead == head.objects().size()) {
+                batches.poll();
+                emittedOfHead = 0;
+                output.releaseOutputForSplit(head.splitId());
+            }
+            return batches.isEmpty() && noMoreSplits ? InputStatus.END_OF_INPUT : InputStatus.MORE_AVAILABLE;
         }
         if (noMoreSplits) {
             return InputStatus.END_OF_INPUT;
@@ -51,13 +63,21 @@ final class BucketWatchReader implements SourceReader<DiscoveredObject, ObjectSp
     }
 
     @Override
-    public List<ObjectSplit> snapshotState(long checkpointId) {
-        return new ArrayList<>(assigned);
+    public List<ObjectBatch> snapshotState(long checkpointId) {
+        List<ObjectBatch> unemitted = new ArrayList<>(batches.size());
+        boolean head = true;
+        for (ObjectBatch batch : batches) {
+            unemitted.add(head && emittedOfHead > 0
+                    ? new ObjectBatch(batch.splitId(), batch.objects().subList(emittedOfHead, batch.objects().size()))
+                    : batch);
+            head = false;
+        }
+        return unemitted;
     }
 
     @Override
     public CompletableFuture<Void> isAvailable() {
-        if (!assigned.isEmpty() || noMoreSplits) {
+        if (!batches.isEmpty() || noMoreSplits) {
             return CompletableFuture.completedFuture(null);
         }
         if (available.isDone()) {
@@ -67,8 +87,8 @@ final class BucketWatchReader implements SourceReader<DiscoveredObject, ObjectSp
     }
 
     @Override
-    public void addSplits(List<ObjectSplit> splits) {
-        assigned.addAll(splits);
+    public void addSplits(List<ObjectBatch> splits) {
+        batches.addAll(splits);
         requested = false;
         available.complete(null);
     }

@@ -18,7 +18,7 @@ import java.time.Duration;
  * Watches a bucket prefix (s3://...) or a folder for new objects with state bounded by the arrival rate, not by
  * the bucket's size (Flink's FileSource keeps every path ever seen: FLINK-25672). Built with {@link #builder}.
  */
-public final class BucketWatchSource implements Source<DiscoveredObject, ObjectSplit, WatchState>,
+public final class BucketWatchSource implements Source<DiscoveredObject, ObjectBatch, WatchState>,
         ResultTypeQueryable<DiscoveredObject> {
 
     private final String root;
@@ -43,27 +43,27 @@ public final class BucketWatchSource implements Source<DiscoveredObject, ObjectS
     }
 
     @Override
-    public SourceReader<DiscoveredObject, ObjectSplit> createReader(SourceReaderContext readerContext) {
+    public SourceReader<DiscoveredObject, ObjectBatch> createReader(SourceReaderContext readerContext) {
         return new BucketWatchReader(readerContext);
     }
 
     @Override
-    public SplitEnumerator<ObjectSplit, WatchState> createEnumerator(SplitEnumeratorContext<ObjectSplit> context) {
+    public SplitEnumerator<ObjectBatch, WatchState> createEnumerator(SplitEnumeratorContext<ObjectBatch> context) {
         return enumerator(context, null);
     }
 
     @Override
-    public SplitEnumerator<ObjectSplit, WatchState> restoreEnumerator(SplitEnumeratorContext<ObjectSplit> context,
+    public SplitEnumerator<ObjectBatch, WatchState> restoreEnumerator(SplitEnumeratorContext<ObjectBatch> context,
             WatchState checkpoint) {
         return enumerator(context, checkpoint);
     }
 
-    private BucketWatchEnumerator enumerator(SplitEnumeratorContext<ObjectSplit> context, WatchState state) {
+    private BucketWatchEnumerator enumerator(SplitEnumeratorContext<ObjectBatch> context, WatchState state) {
         return new BucketWatchEnumerator(context, new Path(root), settings, state);
     }
 
     @Override
-    public SimpleVersionedSerializer<ObjectSplit> getSplitSerializer() {
+    public SimpleVersionedSerializer<ObjectBatch> getSplitSerializer() {
         return new WatchSerializers.SplitSerializer();
     }
 

@@ -51,8 +51,8 @@ final class KeyOrderedWalk {
     }
 
     /** Up to {@code limit} objects, in key order; fewer only when the walk is done. */
-    List<ObjectSplit> next(int limit) throws IOException {
-        List<ObjectSplit> out = new ArrayList<>(Math.min(limit, 4096));
+    List<ListedObject> next(int limit) throws IOException {
+        List<ListedObject> out = new ArrayList<>(Math.min(limit, 4096));
         while (out.size() < limit && !frames.isEmpty()) {
             Frame frame = frames.peek();
             if (frame.next == frame.entries.length) {
@@ -72,7 +72,7 @@ final class KeyOrderedWalk {
             if (entry.isDir()) {
                 push(entry.getPath(), after != null && after.startsWith(key) ? after : null);
             } else if (after == null) {
-                out.add(new ObjectSplit(entry.getPath().toString(), entry.getLen(), entry.getModificationTime()));
+                out.add(new ListedObject(entry.getPath().toString(), entry.getLen(), entry.getModificationTime()));
             }
         }
         return out;

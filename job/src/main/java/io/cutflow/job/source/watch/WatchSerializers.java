@@ -20,23 +20,39 @@ final class WatchSerializers {
 
     private WatchSerializers() {}
 
-    static final class SplitSerializer implements SimpleVersionedSerializer<ObjectSplit> {
+    /** Version 2: a batch of objects; version 1 (Cutflow 0.2): one object, read as a batch of one. */
+    static final class SplitSerializer implements SimpleVersionedSerializer<ObjectBatch> {
         @Override
         public int getVersion() {
             return VERSION;
         }
 
         @Override
-        public byte[] serialize(ObjectSplit split) throws IOException {
-            DataOutputSerializer out = new DataOutputSerializer(64 + split.url().length());
-            writeSplit(out, split);
+        public byte[] serialize(ObjectBatch batch) throws IOException {
+            DataOutputSerializer out = new DataOutputSerializer(64 + 96 * batch.objects().size());
+            writeString(out, batch.splitId());
+            out.writeInt(batch.objects().size());
+            for (ListedObject object : batch.objects()) {
+                writeObject(out, object);
+            }
             return out.getCopyOfBuffer();
         }
 
         @Override
-        public ObjectSplit deserialize(int version, byte[] bytes) throws IOException {
+        public ObjectBatch deserialize(int version, byte[] bytes) throws IOException {
             requireVersion(version);
-            return readSplit(new DataInputDeserializer(bytes), version);
+            DataInputDeserializer in = new DataInputDeserializer(bytes);
+            if (version == 1) {
+                ListedObject object = readObject(in, version);
+                return new ObjectBatch(object.url(), List.of(object));
+            }
+            String id = readString(in);
+            int count = in.readInt();
+            List<ListedObject> objects = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                objects.add(readObject(in, version));
+            }
+            return new ObjectBatch(id, objects);
         }
     }
 
@@ -57,8 +73,8 @@ final class WatchSerializers {
                 out.writeLong(entry.getValue());
             }
             out.writeInt(state.pending().size());
-            for (ObjectSplit split : state.pending()) {
-                writeSplit(out, split);
+            for (ListedObject split : state.pending()) {
+                writeObject(out, split);
             }
             out.writeLong(state.nextReconcileAtMs());
             out.writeByte(state.passKind().ordinal());
@@ -83,9 +99,9 @@ final class WatchSerializers {
                 recent.put(readString(in), in.readLong());
             }
             int pendingCount = in.readInt();
-            List<ObjectSplit> pending = new ArrayList<>(pendingCount);
+            List<ListedObject> pending = new ArrayList<>(pendingCount);
             for (int i = 0; i < pendingCount; i++) {
-                pending.add(readSplit(in, version));
+                pending.add(readObject(in, version));
             }
             if (version == 1) {
                 return new WatchState(watermark, recent, pending, listedOnce);
@@ -107,15 +123,15 @@ final class WatchSerializers {
         }
     }
 
-    private static void writeSplit(DataOutputSerializer out, ObjectSplit split) throws IOException {
+    private static void writeObject(DataOutputSerializer out, ListedObject split) throws IOException {
         writeString(out, split.url());
         out.writeLong(split.sizeBytes());
         out.writeLong(split.modifiedAtMs());
         out.writeBoolean(split.reconciled());
     }
 
-    private static ObjectSplit readSplit(DataInputDeserializer in, int version) throws IOException {
-        ObjectSplit split = new ObjectSplit(readString(in), in.readLong(), in.readLong());
+    private static ListedObject readObject(DataInputDeserializer in, int version) throws IOException {
+        ListedObject split = new ListedObject(readString(in), in.readLong(), in.readLong());
         return version >= 2 && in.readBoolean() ? split.asReconciled() : split;
     }
 

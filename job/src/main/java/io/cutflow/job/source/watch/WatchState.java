@@ -11,7 +11,7 @@ import java.util.Map;
  * handed out up to and when it started; when the next reconciliation is due, and since when listings have been
  * failing (0: they are not).
  */
-public record WatchState(long watermarkMs, Map<String, Long> recent, List<ObjectSplit> pending, boolean listedOnce,
+public record WatchState(long watermarkMs, Map<String, Long> recent, List<ListedObject> pending, boolean listedOnce,
         long nextReconcileAtMs, PassKind passKind, String passAfterUrl, long passStartedAtMs, long listingFailingSinceMs) {
 
     /** A key-ordered pass over the whole location. */
@@ -24,7 +24,7 @@ public record WatchState(long watermarkMs, Map<String, Long> recent, List<Object
     }
 
     /** A version-1 state (Cutflow 0.2): no pass in progress. */
-    public WatchState(long watermarkMs, Map<String, Long> recent, List<ObjectSplit> pending, boolean listedOnce) {
+    public WatchState(long watermarkMs, Map<String, Long> recent, List<ListedObject> pending, boolean listedOnce) {
         this(watermarkMs, recent, pending, listedOnce, 0, PassKind.NONE, null, 0, 0);
     }
 }

@@ -36,7 +36,7 @@ class KeyOrderedWalkTest {
         Path root = new Path(dir.toUri());
         KeyOrderedWalk full = KeyOrderedWalk.after(root, null);
         List<String> all = new ArrayList<>();
-        List<ObjectSplit> slice;
+        List<ListedObject> slice;
         while (!(slice = full.next(3)).isEmpty()) {
             slice.forEach(s -> all.add(s.url()));
         }
@@ -50,7 +50,7 @@ class KeyOrderedWalkTest {
 
         for (int i = 0; i < all.size(); i++) {
             KeyOrderedWalk resumed = KeyOrderedWalk.after(root, all.get(i));
-            assertThat(resumed.next(100)).extracting(ObjectSplit::url).as("after " + all.get(i))
+            assertThat(resumed.next(100)).extracting(ListedObject::url).as("after " + all.get(i))
                     .containsExactlyElementsOf(all.subList(i + 1, all.size()));
             assertThat(resumed.done()).isTrue();
         }
