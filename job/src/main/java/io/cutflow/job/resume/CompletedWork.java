@@ -3,6 +3,7 @@ package io.cutflow.job.resume;
 import io.cutflow.inference.InferenceRequest;
 import io.cutflow.inference.ParameterTemplate;
 import io.cutflow.job.db.DatabaseSettings;
+import io.cutflow.job.db.SessionConnection;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -47,18 +48,15 @@ public final class CompletedWork implements AutoCloseable {
      */
     public record Lookup(Set<String> done, Set<String> collidingUrls) {}
 
-    private final DatabaseSettings db;
-    private Connection connection;
+    private final SessionConnection session;
 
     public CompletedWork(DatabaseSettings db) {
-        this.db = db;
+        this.session = new SessionConnection(db);
     }
 
     /** Looks a batch of first sightings up. */
     public Lookup lookUp(Collection<InferenceRequest> requests, List<ParameterTemplate> templates) throws SQLException {
-        if (connection == null || connection.isClosed()) {
-            connection = db.connect();
-        }
+        Connection connection = session.get();
         String[] ids = templates.stream().map(ParameterTemplate::id).toArray(String[]::new);
         Integer[] versions = templates.stream().map(ParameterTemplate::version).toArray(Integer[]::new);
         try (PreparedStatement ps = connection.prepareStatement(DONE)) {
@@ -81,20 +79,13 @@ public final class CompletedWork implements AutoCloseable {
             }
             return new Lookup(done, colliding);
         } catch (SQLException e) {
-            close(); // a fresh connection for the next try
+            session.discard(); // a fresh connection for the next try
             throw e;
         }
     }
 
     @Override
     public void close() {
-        if (connection != null) {
-            try {
-                connection.close();
-            } catch (SQLException ignored) {
-                // the connection is being discarded anyway
-            }
-            connection = null;
-        }
+        session.close();
     }
 }

@@ -1,6 +1,7 @@
 package io.cutflow.job.sink;
 
 import io.cutflow.job.db.DatabaseSettings;
+import io.cutflow.job.db.SessionConnection;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
 import org.slf4j.Logger;
@@ -42,13 +43,12 @@ public final class CopyUpsertWriter<T> implements AutoCloseable {
     /** Back-off after consecutive misses of the plain insert: 1, 3, 7, .. up to 63 merged batches. */
     private static final int MAX_BACKOFF_SHIFT = 6;
 
-    private final DatabaseSettings db;
     private final CopyTarget<T> target;
     private final int batchSize;
     private final int maxRetries;
     private final String stagingTable;
     private final Map<String, T> batch = new LinkedHashMap<>();
-    private Connection connection;
+    private final SessionConnection session;
     private long rowsWritten;
     private int missStreak;
     private int batchesToMerge;
@@ -57,11 +57,11 @@ public final class CopyUpsertWriter<T> implements AutoCloseable {
     private long insertMisses;
 
     public CopyUpsertWriter(DatabaseSettings db, CopyTarget<T> target, int batchSize, int maxRetries) {
-        this.db = db;
         this.target = target;
         this.batchSize = batchSize;
         this.maxRetries = maxRetries;
         this.stagingTable = "cutflow_stage_" + target.name();
+        this.session = new SessionConnection(db, this::setUpSession);
     }
 
     /** Buffers a record; flushes when the batch is full. */
@@ -108,7 +108,7 @@ public final class CopyUpsertWriter<T> implements AutoCloseable {
                 batch.clear();
                 return;
             } catch (SQLException e) {
-                closeQuietly();
+                session.discard();
                 if (!isTransient(e) || attempt >= maxRetries) {
                     throw new IOException("cannot write " + batch.size() + " rows to " + target.name()
                             + " (SQLState " + e.getSQLState() + "): " + e.getMessage(), e);
@@ -183,20 +183,21 @@ public final class CopyUpsertWriter<T> implements AutoCloseable {
     }
 
     private Connection connection() throws SQLException {
-        if (connection == null || connection.isClosed()) {
-            connection = db.connect();
-            connection.setAutoCommit(false);
-            try (Statement s = connection.createStatement()) {
-                // before the first temp table of the session: a batch's staging rows and the merge's sort stay in
-                // memory (the defaults, 8 MB and 4 MB, spill a 50k-row batch to disk)
-                s.execute("SET temp_buffers = '" + STAGING_MEMORY + "'");
-                s.execute("SET work_mem = '" + STAGING_MEMORY + "'");
-                s.execute("CREATE TEMP TABLE IF NOT EXISTS " + stagingTable + " (" + target.stagingColumns()
-                        + ") ON COMMIT DELETE ROWS");
-            }
-            connection.commit();
+        return session.get();
+    }
+
+    /** A new session: manual commits, and the staging table with enough memory for a batch. */
+    private void setUpSession(Connection connection) throws SQLException {
+        connection.setAutoCommit(false);
+        try (Statement s = connection.createStatement()) {
+            // before the first temp table of the session: a batch's staging rows and the merge's sort stay in
+            // memory (the defaults, 8 MB and 4 MB, spill a 50k-row batch to disk)
+            s.execute("SET temp_buffers = '" + STAGING_MEMORY + "'");
+            s.execute("SET work_mem = '" + STAGING_MEMORY + "'");
+            s.execute("CREATE TEMP TABLE IF NOT EXISTS " + stagingTable + " (" + target.stagingColumns()
+                    + ") ON COMMIT DELETE ROWS");
         }
-        return connection;
+        connection.commit();
     }
 
     /** Connection lost (08), transaction rollback (40: serialization, deadlock), resources (53), shutdown (57P). */
@@ -206,19 +207,8 @@ public final class CopyUpsertWriter<T> implements AutoCloseable {
                 || state.startsWith("57P");
     }
 
-    private void closeQuietly() {
-        if (connection != null) {
-            try {
-                connection.close();
-            } catch (SQLException ignored) {
-                // already broken
-            }
-            connection = null;
-        }
-    }
-
     @Override
     public void close() {
-        closeQuietly();
+        session.discard();
     }
 }

@@ -2,6 +2,7 @@ package io.cutflow.job.source;
 
 import io.cutflow.job.db.BatchedLookupFunction;
 import io.cutflow.job.db.DatabaseSettings;
+import io.cutflow.job.db.SessionConnection;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.slf4j.Logger;
@@ -33,7 +34,7 @@ public class KnownObjectFilter extends BatchedLookupFunction<DiscoveredObject, D
 
     private final DatabaseSettings db;
 
-    private transient Connection connection;
+    private transient SessionConnection session;
     private transient Counter foundByReconciliation;
 
     private transient Counter alreadyKnown;
@@ -52,6 +53,7 @@ public class KnownObjectFilter extends BatchedLookupFunction<DiscoveredObject, D
     public void open(OpenContext openContext) throws Exception {
         foundByReconciliation = getRuntimeContext().getMetricGroup().counter("objectsFoundByReconciliation");
         alreadyKnown = getRuntimeContext().getMetricGroup().counter("reconciledObjectsKnown");
+        session = new SessionConnection(db);
 
         super.open(openContext);
     }
@@ -79,9 +81,7 @@ public class KnownObjectFilter extends BatchedLookupFunction<DiscoveredObject, D
 
     private Set<DiscoveredObject> unknown(List<DiscoveredObject> candidates) throws SQLException {
         try {
-            if (connection == null || connection.isClosed()) {
-                connection = db.connect();
-            }
+            Connection connection = session.get();
             try (PreparedStatement ps = connection.prepareStatement(UNKNOWN)) {
                 ps.setArray(1, connection.createArrayOf("text", candidates.stream().map(DiscoveredObject::url).toArray()));
                 ps.setArray(2, connection.createArrayOf("int8", candidates.stream().map(DiscoveredObject::sizeBytes).toArray()));
@@ -94,25 +94,16 @@ public class KnownObjectFilter extends BatchedLookupFunction<DiscoveredObject, D
                 return unknown;
             }
         } catch (SQLException e) {
-            closeConnection(); // a fresh connection for the next try
+            session.discard(); // a fresh connection for the next try
             throw e;
-        }
-    }
-
-    private void closeConnection() {
-        if (connection != null) {
-            try {
-                connection.close();
-            } catch (SQLException ignored) {
-                // being discarded anyway
-            }
-            connection = null;
         }
     }
 
     @Override
     public void close() throws Exception {
         super.close();
-        closeConnection();
+        if (session != null) {
+            session.close();
+        }
     }
 }
