@@ -115,7 +115,8 @@ public final class DatabaseSettings implements Serializable {
         }
     }
 
-    private Connection open() throws SQLException {
+    /** A connection without the start-up migration (the migrator's own). */
+    Connection open() throws SQLException {
         Properties props = new Properties();
         props.setProperty("user", user);
         props.setProperty("password", password());

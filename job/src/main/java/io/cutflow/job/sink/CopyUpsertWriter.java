@@ -1,6 +1,7 @@
 package io.cutflow.job.sink;
 
 import io.cutflow.job.db.DatabaseSettings;
+import io.cutflow.job.db.SchemaMigrator;
 import io.cutflow.job.db.SessionConnection;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
@@ -31,7 +32,9 @@ import java.util.Map;
  * are merged without trying; a successful insert resets the count. A replay after a restart, all conflicts, thus
  * costs a handful of failed inserts (each failing on its first rows), and the worst stream, alternating new batches
  * with batches whose last key exists, settles near the merge-only rate instead of paying a wasted insert every
- * other batch. Transient errors (lost connection, serialization failure, deadlock, server shutdown) are retried with
+ * other batch. On Citus the same statements run as distributed INSERT .. SELECT (the staging rows are pulled to the
+ * coordinator and copied into the shards) and a unique violation arrives as XX000; both are handled.
+ * Transient errors (lost connection, serialization failure, deadlock, server shutdown) are retried with
  * backoff on a fresh connection; anything else is thrown.
  * Independent of Flink so benchmarks and tests drive it directly.
  */
@@ -40,6 +43,18 @@ public final class CopyUpsertWriter<T> implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CopyUpsertWriter.class);
     private static final String STAGING_MEMORY = "64MB";
     private static final String UNIQUE_VIOLATION = "23505";
+    /**
+     * Citus re-raises a worker's error inside a distributed INSERT .. SELECT or COPY as XX000 with the worker's message
+     * ("duplicate key value violates unique constraint ..", multi_copy.c). The plain insert is only an optimisation, so
+     * any such failure is answered with the merge, which is correct whatever the cause; a real fault fails it again.
+     */
+    private static final String CITUS_REMOTE_ERROR = "XX000";
+    /**
+     * Citus: connections per worker a sink session runs a batch over and keeps open between batches. Citus' default
+     * keeps one, so every batch spread over 32 shards opened the rest again: 250 ms per 1,000-row batch against 35 ms
+     * with them kept (psql on the local 3-node cluster, docs/benchmarks.md).
+     */
+    static final int CITUS_CONNECTIONS_PER_WORKER = 4;
     /** Back-off after consecutive misses of the plain insert: 1, 3, 7, .. up to 63 merged batches. */
     private static final int MAX_BACKOFF_SHIFT = 6;
 
@@ -143,7 +158,7 @@ public final class CopyUpsertWriter<T> implements AutoCloseable {
                 missStreak = 0;
                 return;
             } catch (SQLException e) {
-                if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                if (!UNIQUE_VIOLATION.equals(e.getSQLState()) && !CITUS_REMOTE_ERROR.equals(e.getSQLState())) {
                     throw e;
                 }
                 insertMisses++;
@@ -194,6 +209,10 @@ public final class CopyUpsertWriter<T> implements AutoCloseable {
             // memory (the defaults, 8 MB and 4 MB, spill a 50k-row batch to disk)
             s.execute("SET temp_buffers = '" + STAGING_MEMORY + "'");
             s.execute("SET work_mem = '" + STAGING_MEMORY + "'");
+            if (SchemaMigrator.hasCitus(connection)) {
+                s.execute("SET citus.max_adaptive_executor_pool_size = " + CITUS_CONNECTIONS_PER_WORKER);
+                s.execute("SET citus.max_cached_conns_per_worker = " + CITUS_CONNECTIONS_PER_WORKER);
+            }
             s.execute("CREATE TEMP TABLE IF NOT EXISTS " + stagingTable + " (" + target.stagingColumns()
                     + ") ON COMMIT DELETE ROWS");
         }

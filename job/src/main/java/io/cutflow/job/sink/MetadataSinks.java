@@ -57,8 +57,14 @@ public final class MetadataSinks {
      * The job row, its history row, its assets and the decoded size of the original in one statement, so no asset
      * row is ever visible without its job. The inferred content becomes the MD5's owner (original_images.sha256): only
      * a request that passed the first-sighting and completed-work checks gets here, so the owner is the content whose
-     * bytes the assets were made from. All four tables share the md5 key (colocated under Citus), so the
-     * statement routes to one shard.
+     * bytes the assets were made from.
+     *
+     * <p>On Citus this is not one single-shard statement: Citus plans each data-modifying CTE as a subplan (a one-row
+     * INSERT routed to the shard of its md5) and the final INSERT .. SELECT from unnest through the coordinator, routed
+     * to the same shard. It is still correct and atomic: the four tables are colocated by md5, so every part lands on
+     * the same shard placement inside the statement's one (distributed) transaction, and a failure rolls all back.
+     * What it costs is round trips: ~7 ms per result on the local 3-node cluster against ~0.4 ms on plain PostgreSQL
+     * (docs/benchmarks.md); the fix is a multi-row write per table and batch, not done yet (issue 11's note).
      */
     private static String upsertResult(String jobConflict) {
         return """

@@ -79,7 +79,11 @@ class AnalystQueriesTest {
             "refresh_product_assets_view.sql", this::refreshProductAssetsView);
 
     /** One typical call per query file, for the latency figures of docs/analysts.md. */
-    private final Map<String, Map<String, Object>> examples = Map.of(
+    private final Map<String, Map<String, Object>> examples = exampleCalls();
+
+    /** The example calls (also the Citus comparison's). */
+    static Map<String, Map<String, Object>> exampleCalls() {
+        return Map.of(
             "assets_by_product_id.sql", Map.of("product_id", "P100120", "match", "exact"),
             "assets_by_url.sql", Map.of("url", "s3://raw-images/catalog/P100121.png", "match", "exact"),
             "url_history.sql", Map.of("url_prefix", "s3://raw-images/catalog/P100121.png", "max_urls", 100),
@@ -91,6 +95,7 @@ class AnalystQueriesTest {
             "duplicate_ratio.sql", Map.of("url_prefix", ""),
             "storage_by_asset_type.sql", Map.of(),
             "refresh_product_assets_view.sql", Map.of());
+    }
 
     @FunctionalInterface
     private interface Check {

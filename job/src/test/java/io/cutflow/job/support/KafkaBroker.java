@@ -10,7 +10,6 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,8 +43,8 @@ public final class KafkaBroker implements AutoCloseable {
                     + " (mvn -pl kafka-test-broker generate-resources)");
         }
         String classpath = Files.readString(classpathFile).trim();
-        int port = freePort();
-        int controllerPort = freePort();
+        int port = FreePort.find();
+        int controllerPort = FreePort.find();
         Path config = dir.resolve("server.properties");
         Files.writeString(config, String.join("\n",
                 "process.roles=broker,controller",
@@ -116,12 +115,6 @@ public final class KafkaBroker implements AutoCloseable {
                 }
                 Thread.sleep(500);
             }
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 

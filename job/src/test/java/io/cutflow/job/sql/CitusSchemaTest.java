@@ -1,0 +1,214 @@
+package io.cutflow.job.sql;
+
+import io.cutflow.job.db.DatabaseSettings;
+import io.cutflow.job.db.QueryFile;
+import io.cutflow.job.db.SchemaMigrator;
+import io.cutflow.job.support.CitusCluster;
+import io.cutflow.job.support.PostgresServer;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The schema on a real Citus cluster (coordinator + 2 workers, {@link CitusCluster}): the migrator distributes it by
+ * itself, a second run changes nothing, a plain-PostgreSQL database of V1-V5 with rows moves to Citus, the analyst
+ * queries answer byte for byte what plain PostgreSQL answers on the same data, and cutflow_analyst is refused every
+ * write on the coordinator and on a worker's shards. Skipped where Citus is not installed.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CitusSchemaTest {
+
+    /** What the migrator must leave: every table of the schema distributed (h) or replicated (n), in two groups. */
+    private static final Map<String, String> LAYOUT = Map.of(
+            "original_images", "h md5 g1", "processing_jobs", "h md5 g1", "result_assets", "h md5 g1",
+            "processing_attempts", "h md5 g1", "image_urls", "h url g2", "discovery_failures", "h url g2",
+            "param_templates", "n  r", "reprocess_runs", "n  r");
+
+    @BeforeAll
+    void needsCitus() {
+        String reason = CitusCluster.unavailableReason();
+        assumeTrue(reason == null, reason);
+    }
+
+    @Test
+    void migrateFromEmptyDistributesEveryTableAndASecondRunChangesNothing() throws Exception {
+        String url = CitusCluster.get().newDatabase("citus_migrate");
+        DatabaseSettings db = new DatabaseSettings(url, "postgres", "");
+        System.out.println("Citus " + CitusCluster.get().version(url));
+        assertThat(SchemaMigrator.migrate(db, 4).migrationsExecuted).isGreaterThanOrEqualTo(9);
+        Map<String, String> layout = layout(url);
+        assertThat(layout).containsExactlyInAnyOrderEntriesOf(LAYOUT);
+        List<String> before = catalog(url);
+
+        assertThat(SchemaMigrator.migrate(db, 4).migrationsExecuted).isZero();
+        assertThat(catalog(url)).as("a second migrate changes nothing").isEqualTo(before);
+        // V3's immutability trigger holds on the reference table's every copy
+        assertThatThrownBy(() -> execute(url, "UPDATE param_templates SET description = 'x'"))
+                .hasMessageContaining("param_templates rows are history");
+    }
+
+    @Test
+    void aPlainDatabaseOfV5WithRowsMovesToCitus() throws Exception {
+        String url = CitusCluster.get().newPlainDatabase("citus_move");
+        Flyway.configure(SchemaMigrator.class.getClassLoader()).dataSource(url, "postgres", "")
+                .locations("classpath:db/migration").placeholders(Map.of("partitions", "16")).target("5").load()
+                .migrate();
+        AnalystDataSet data = AnalystDataSet.generate(300);
+        try (Connection c = DriverManager.getConnection(url, "postgres", "")) {
+            data.load(c); // V1-V5 columns only
+        }
+        Map<String, Long> rowsBefore = rowCounts(url);
+        assertThat(rowsBefore.get("image_urls")).isPositive();
+
+        CitusCluster.get().enableCitus(url);
+        SchemaMigrator.migrate(new DatabaseSettings(url, "postgres", ""), 16);
+        assertThat(layout(url)).containsExactlyInAnyOrderEntriesOf(LAYOUT);
+        Map<String, Long> rowsAfter = rowCounts(url);
+        assertThat(rowsAfter).as("every row now lives in the shards").containsAllEntriesOf(rowsBefore);
+        // the rows are on the workers, and no invisible copy is left in the coordinator's local tables
+        assertThat(TableSnapshotCounts.of(url, "SELECT coalesce(sum(pg_relation_size(relid)), 0)"
+                + " FROM pg_partition_tree('image_urls')")).isZero();
+        assertThat(TableSnapshotCounts.of(url, "SELECT count(*) FROM flyway_schema_history WHERE success")).isEqualTo(
+                TableSnapshotCounts.of(url, "SELECT count(*) FROM flyway_schema_history"));
+    }
+
+    @Test
+    void analystQueriesAnswerAsOnPlainPostgresAndTheAnalystCannotWriteAnywhere() throws Exception {
+        AnalystDataSet data = AnalystDataSet.generate(1000);
+        String citus = CitusCluster.get().newDatabase("citus_queries");
+        String plain = PostgresServer.newDatabase("citus_queries_plain");
+        for (String url : List.of(citus, plain)) {
+            SchemaMigrator.migrate(new DatabaseSettings(url, "postgres", ""), 16);
+            try (Connection c = DriverManager.getConnection(url, "postgres", "")) {
+                data.load(c);
+            }
+            execute(url, QueryFile.named("refresh_product_assets_view.sql").bind(Map.of()));
+        }
+        Map<String, Map<String, Object>> calls = AnalystQueriesTest.exampleCalls();
+        int compared = 0;
+        for (Map.Entry<String, Map<String, Object>> call : calls.entrySet()) {
+            String sql = QueryFile.named(call.getKey()).bind(call.getValue());
+            assertThat(rows(citus, sql)).as(call.getKey()).isEqualTo(rows(plain, sql));
+            compared++;
+        }
+        assertThat(compared).isEqualTo(QueryFile.all().size());
+        String view = "SELECT * FROM product_assets_view ORDER BY url, md5, template_id, template_version, asset_type";
+        assertThat(rows(citus, view)).isEqualTo(rows(plain, view)).isNotEmpty();
+        assertThat(rows(citus, "SELECT * FROM md5_collisions")).isEqualTo(rows(plain, "SELECT * FROM md5_collisions"));
+
+        String login = "citus_alice_" + ProcessHandle.current().pid();
+        execute(citus, "CREATE ROLE " + login + " LOGIN IN ROLE cutflow_analyst");
+        String asAnalyst = citus + "?user=" + login;
+        assertThat(rows(asAnalyst, "SELECT count(*) FROM image_urls")).containsExactly(
+                String.valueOf(data.urls.size()));
+        for (String write : List.of("INSERT INTO image_urls (url, md5, file_size_bytes) VALUES ('x', '"
+                + "0123456789abcdef0123456789abcdef', 1)", "UPDATE processing_jobs SET status = 'failed'",
+                "DELETE FROM result_assets", "TRUNCATE original_images", "DELETE FROM param_templates")) {
+            assertThatThrownBy(() -> execute(asAnalyst, write)).as(write)
+                    .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("42501"));
+        }
+        // straight at a shard on a worker
+        String shard = rows(citus, "SELECT shard_name('image_urls'::regclass, min(shardid)) FROM pg_dist_shard"
+                + " WHERE logicalrelid = 'image_urls'::regclass").get(0);
+        for (int worker = 0; worker < 2; worker++) {
+            String workerUrl = CitusCluster.get().workerUrl(citus, worker) + "?user=" + login;
+            List<String> shards = rows(workerUrl.replace("?user=" + login, ""), "SELECT relname FROM pg_class"
+                    + " WHERE relname = '" + shard + "'");
+            if (!shards.isEmpty()) {
+                assertThatThrownBy(() -> execute(workerUrl, "INSERT INTO " + shard
+                        + " (url, md5, file_size_bytes) VALUES ('x', '0123456789abcdef0123456789abcdef', 1)"))
+                        .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("42501"));
+                assertThat(rows(workerUrl, "SELECT count(*) FROM " + shard)).hasSize(1);
+            }
+        }
+    }
+
+    private static Map<String, String> layout(String url) throws SQLException {
+        Map<String, String> layout = new LinkedHashMap<>();
+        Map<Integer, String> groups = new LinkedHashMap<>();
+        try (Connection c = DriverManager.getConnection(url, "postgres", ""); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT logicalrelid::text, partmethod, column_to_column_name(logicalrelid,"
+                        + " partkey), colocationid FROM pg_dist_partition p JOIN pg_class k ON k.oid = p.logicalrelid"
+                        + " WHERE NOT k.relispartition ORDER BY colocationid, logicalrelid::text")) {
+            while (rs.next()) {
+                String group = rs.getString(2).equals("n") ? "r"
+                        : groups.computeIfAbsent(rs.getInt(4), g -> "g" + (groups.size() + 1));
+                layout.put(rs.getString(1), rs.getString(2) + " " + (rs.getString(3) == null ? "" : rs.getString(3))
+                        + " " + group);
+            }
+        }
+        return layout;
+    }
+
+    /** The distribution catalog and the schema history: what a second migrate must leave as it was. */
+    private static List<String> catalog(String url) throws SQLException {
+        List<String> rows = new ArrayList<>();
+        rows.addAll(rows(url, "SELECT logicalrelid::text || ' ' || colocationid FROM pg_dist_partition ORDER BY 1"));
+        rows.addAll(rows(url, "SELECT shardid::text FROM pg_dist_shard ORDER BY shardid"));
+        rows.addAll(rows(url, "SELECT version || ' ' || checksum FROM flyway_schema_history ORDER BY installed_rank"));
+        return rows;
+    }
+
+    private static Map<String, Long> rowCounts(String url) throws SQLException {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (String table : List.of("image_urls", "original_images", "processing_jobs", "result_assets",
+                "param_templates")) {
+            counts.put(table, TableSnapshotCounts.of(url, "SELECT count(*) FROM " + table));
+        }
+        return counts;
+    }
+
+    /** Every row of the result as one line, in the query's own order (the query files all order their output). */
+    static List<String> rows(String url, String sql) throws SQLException {
+        List<String> rows = new ArrayList<>();
+        try (Connection c = connect(url); Statement s = c.createStatement()) {
+            if (!s.execute(sql)) {
+                return rows;
+            }
+            try (ResultSet rs = s.getResultSet()) {
+                int n = rs.getMetaData().getColumnCount();
+                while (rs.next()) {
+                    StringBuilder row = new StringBuilder();
+                    for (int i = 1; i <= n; i++) {
+                        row.append(i > 1 ? " | " : "").append(rs.getString(i));
+                    }
+                    rows.add(row.toString());
+                }
+            }
+        }
+        return rows;
+    }
+
+    private static void execute(String url, String sql) throws SQLException {
+        try (Connection c = connect(url); Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    /** As postgres, or as the user the URL names. */
+    private static Connection connect(String url) throws SQLException {
+        return url.contains("?user=") ? DriverManager.getConnection(url) : DriverManager.getConnection(url, "postgres", "");
+    }
+
+    /** count(*) style single values. */
+    private static final class TableSnapshotCounts {
+        static long of(String url, String sql) throws SQLException {
+            return Long.parseLong(rows(url, sql).get(0));
+        }
+    }
+}
