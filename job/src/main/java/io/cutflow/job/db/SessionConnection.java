@@ -18,6 +18,7 @@ public final class SessionConnection implements AutoCloseable {
     private final DatabaseSettings db;
     private final Setup setup;
     private Connection connection;
+    private Boolean citus;
 
     public SessionConnection(DatabaseSettings db) {
         this(db, c -> { });
@@ -41,6 +42,17 @@ public final class SessionConnection implements AutoCloseable {
             connection = fresh;
         }
         return connection;
+    }
+
+    /**
+     * Whether the database is a Citus coordinator: Citus plans neither correlated subqueries nor LATERAL joins over
+     * distributed tables, so lookups that use them on plain PostgreSQL take a pruned {@code = ANY (array)} form there.
+     */
+    public boolean citus() throws SQLException {
+        if (citus == null) {
+            citus = SchemaMigrator.hasCitus(get());
+        }
+        return citus;
     }
 
     /** Closes the session, quietly: it is being given up, usually because it broke. */

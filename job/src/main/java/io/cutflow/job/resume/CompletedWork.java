@@ -42,6 +42,17 @@ public final class CompletedWork implements AutoCloseable {
             WHERE p.done OR p.owner_sha256 <> decode(m.sha256, 'hex')
             """;
 
+    /** Citus: the owners of the batch's md5s, each routed to its shard (compared here). */
+    private static final String OWNERS_ON_CITUS = """
+            SELECT md5, encode(sha256, 'hex') FROM original_images WHERE md5 = ANY (CAST(? AS bpchar[]))
+            """;
+
+    /** Citus: the successes of the batch's md5s per template version (key@version), counted here. */
+    private static final String SUCCESSES_ON_CITUS = """
+            SELECT md5, template_id || '@' || template_version FROM processing_jobs
+            WHERE md5 = ANY (CAST(? AS bpchar[])) AND status = 'success'
+            """;
+
     /**
      * What the database says of a batch: contents done for every template, and the names whose content is not their
      * MD5's owner (an MD5 collision: never inferred under it).
@@ -57,6 +68,9 @@ public final class CompletedWork implements AutoCloseable {
     /** Looks a batch of first sightings up. */
     public Lookup lookUp(Collection<InferenceRequest> requests, List<ParameterTemplate> templates) throws SQLException {
         Connection connection = session.get();
+        if (session.citus()) {
+            return lookUpOnCitus(connection, requests, templates);
+        }
         String[] ids = templates.stream().map(ParameterTemplate::id).toArray(String[]::new);
         Integer[] versions = templates.stream().map(ParameterTemplate::version).toArray(Integer[]::new);
         try (PreparedStatement ps = connection.prepareStatement(DONE)) {
@@ -80,6 +94,47 @@ public final class CompletedWork implements AutoCloseable {
             return new Lookup(done, colliding);
         } catch (SQLException e) {
             session.discard(); // a fresh connection for the next try
+            throw e;
+        }
+    }
+
+    private Lookup lookUpOnCitus(Connection connection, Collection<InferenceRequest> requests,
+            List<ParameterTemplate> templates) throws SQLException {
+        try {
+            Object[] md5s = requests.stream().map(InferenceRequest::md5).distinct().toArray();
+            java.util.Map<String, String> owners = new java.util.HashMap<>();
+            java.util.Map<String, Set<String>> successes = new java.util.HashMap<>();
+            try (PreparedStatement ps = connection.prepareStatement(OWNERS_ON_CITUS)) {
+                ps.setArray(1, connection.createArrayOf("bpchar", md5s));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        owners.put(rs.getString(1), rs.getString(2));
+                    }
+                }
+            }
+            try (PreparedStatement ps = connection.prepareStatement(SUCCESSES_ON_CITUS)) {
+                ps.setArray(1, connection.createArrayOf("bpchar", md5s));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        successes.computeIfAbsent(rs.getString(1), k -> new HashSet<>()).add(rs.getString(2));
+                    }
+                }
+            }
+            Set<String> wanted = new HashSet<>();
+            templates.forEach(t -> wanted.add(t.id() + "@" + t.version()));
+            Set<String> done = new HashSet<>();
+            Set<String> colliding = new HashSet<>();
+            for (InferenceRequest r : requests) {
+                String owner = owners.get(r.md5());
+                if (owner != null && r.sha256() != null && !owner.equalsIgnoreCase(r.sha256())) {
+                    colliding.add(r.url());
+                } else if (successes.getOrDefault(r.md5(), Set.of()).containsAll(wanted)) {
+                    done.add(r.md5());
+                }
+            }
+            return new Lookup(done, colliding);
+        } catch (SQLException e) {
+            session.discard();
             throw e;
         }
     }

@@ -32,6 +32,11 @@ public class KnownObjectFilter extends BatchedLookupFunction<DiscoveredObject, D
             WHERE NOT EXISTS (SELECT 1 FROM image_urls u WHERE u.url = m.url COLLATE "C" AND u.file_size_bytes = m.size)
             """;
 
+    /** Citus: the rows of the candidates' urls (each routed to its shard); compared here. */
+    private static final String KNOWN_ON_CITUS = """
+            SELECT url, file_size_bytes FROM image_urls WHERE url = ANY (CAST(? AS text[]))
+            """;
+
     private final DatabaseSettings db;
 
     private transient SessionConnection session;
@@ -82,6 +87,9 @@ public class KnownObjectFilter extends BatchedLookupFunction<DiscoveredObject, D
     private Set<DiscoveredObject> unknown(List<DiscoveredObject> candidates) throws SQLException {
         try {
             Connection connection = session.get();
+            if (session.citus()) {
+                return unknownOnCitus(connection, candidates);
+            }
             try (PreparedStatement ps = connection.prepareStatement(UNKNOWN)) {
                 ps.setArray(1, connection.createArrayOf("text", candidates.stream().map(DiscoveredObject::url).toArray()));
                 ps.setArray(2, connection.createArrayOf("int8", candidates.stream().map(DiscoveredObject::sizeBytes).toArray()));
@@ -97,6 +105,26 @@ public class KnownObjectFilter extends BatchedLookupFunction<DiscoveredObject, D
             session.discard(); // a fresh connection for the next try
             throw e;
         }
+    }
+
+    private static Set<DiscoveredObject> unknownOnCitus(Connection connection, List<DiscoveredObject> candidates)
+            throws SQLException {
+        Set<String> known = new HashSet<>();
+        try (PreparedStatement ps = connection.prepareStatement(KNOWN_ON_CITUS)) {
+            ps.setArray(1, connection.createArrayOf("text", candidates.stream().map(DiscoveredObject::url).toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    known.add(rs.getString(1) + "\n" + rs.getLong(2));
+                }
+            }
+        }
+        Set<DiscoveredObject> unknown = new HashSet<>();
+        for (DiscoveredObject c : candidates) {
+            if (!known.contains(c.url() + "\n" + c.sizeBytes())) {
+                unknown.add(c);
+            }
+        }
+        return unknown;
     }
 
     @Override
