@@ -41,12 +41,16 @@ class TaskManagerKillTest {
     @Test
     void taskManagerKilledAtRandomPointsSeveralTimesLeavesTheSameTablesAndObjects(@InjectMiniCluster MiniCluster cluster)
             throws Exception {
+        killMidStream(cluster, rig, rig.newRun("tm-kills", false));
+    }
+
+    /** Kills the task manager of a started run at random points, then checks it ends as the failure-free run. */
+    static void killMidStream(MiniCluster cluster, FaultRig rig, FaultRig.Run run) throws Exception {
         FaultRig.Outcome expected = rig.baseline();
         long seed = Long.getLong("cutflow.fault.seed", System.nanoTime());
         Random random = new Random(seed);
         System.out.println("TaskManagerKillTest seed " + seed);
 
-        FaultRig.Run run = rig.newRun("tm-kills", false);
         JobClient client = run.start();
         JobID job = client.getJobID();
         List<String> kills = new ArrayList<>();

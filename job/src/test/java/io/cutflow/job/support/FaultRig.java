@@ -167,8 +167,13 @@ public final class FaultRig {
 
     /** A new run: a fresh database and processed bucket, not started yet. */
     public Run newRun(String name, boolean once) {
+        return newRun(name, once, PostgresServer::newDatabase);
+    }
+
+    /** A new run on a database of the given server (e.g. {@link CitusCluster}). */
+    public Run newRun(String name, boolean once, java.util.function.Function<String, String> newDatabase) {
         String unique = name + "-" + runs.incrementAndGet();
-        String jdbcUrl = PostgresServer.newDatabase(unique.replace('-', '_'));
+        String jdbcUrl = newDatabase.apply(unique.replace('-', '_'));
         String processed = s3.createBucket("processed-" + unique.replace('_', '-').toLowerCase()) + "/assets";
         Configuration config = JobRunner.config(RAW, processed, jdbcUrl, once);
         config.set(CutflowOptions.SCAN_INTERVAL, Duration.ofSeconds(1));
