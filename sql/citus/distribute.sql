@@ -10,7 +10,8 @@
 -- databases migrated by earlier releases validate. Then this file turns the tables into distributed and reference
 -- tables; a table that is distributed already is skipped, so a second run changes nothing. Distributing a non-empty
 -- table (a plain-PostgreSQL Cutflow database moved to Citus) copies its rows into the shards. Migrations written after
--- V9 run on distributed tables and must be valid there (tested by the Citus suite: CitusSchemaTest).
+-- V9 run on distributed tables of existing Citus databases and must be valid there (DDL that Citus
+-- propagates; no CREATE ROLE after a multi-shard statement in one migration; one ADD CONSTRAINT per ALTER TABLE).
 --
 -- Tested on Citus 13.2.2 with PostgreSQL 15.18 (coordinator + 2 workers on loopback, job/src/test/.../citus/): from
 -- an empty database, twice, and on a database migrated to V5 without Citus and moved to it with rows in every table.

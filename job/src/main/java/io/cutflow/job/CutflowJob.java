@@ -77,14 +77,19 @@ public final class CutflowJob {
     /** Applies the schema migrations here and now when enabled (local tools; the job itself migrates on its workers). */
     public static void prepareDatabase(Configuration config) {
         if (config.get(CutflowOptions.DB_MIGRATE)) {
-            SchemaMigrator.migrate(DatabaseSettings.from(config), config.get(CutflowOptions.DB_PARTITIONS));
+            SchemaMigrator.migrate(DatabaseSettings.from(config), partitions(config));
         }
     }
 
     /** The job's database: migrated by the first connection of each task manager when cutflow.db.migrate is on. */
     static DatabaseSettings jobDatabase(Configuration config) {
         DatabaseSettings db = DatabaseSettings.from(config);
-        return config.get(CutflowOptions.DB_MIGRATE) ? db.withMigration(config.get(CutflowOptions.DB_PARTITIONS)) : db;
+        return config.get(CutflowOptions.DB_MIGRATE) ? db.withMigration(partitions(config)) : db;
+    }
+
+    /** cutflow.db.partitions as set, else chosen by the database (16 on PostgreSQL, 1 on Citus). */
+    static int partitions(Configuration config) {
+        return config.getOptional(CutflowOptions.DB_PARTITIONS).orElse(SchemaMigrator.AUTO_PARTITIONS);
     }
 
     /** Adds the pipeline to the environment; the settings that make savepoints upgradeable are applied here. */
@@ -147,8 +152,9 @@ public final class CutflowJob {
         hashed.getSideOutput(ContentHasher.UNREADABLE)
                 .sinkTo(MetadataSinks.discoveryFailures(db, batchSize, batchInterval))
                 .name("discovery_failures").uid(UID_SINK_DISCOVERY_FAILURES);
-        hashed.sinkTo(MetadataSinks.urls(db, batchSize, batchInterval)).name("image_urls").uid(UID_SINK_URLS);
-        hashed.sinkTo(MetadataSinks.originals(db, batchSize, batchInterval)).name("original_images").uid(UID_SINK_ORIGINALS);
+        int copyBatchSize = config.get(CutflowOptions.SINK_COPY_BATCH_SIZE);
+        hashed.sinkTo(MetadataSinks.urls(db, copyBatchSize, batchInterval)).name("image_urls").uid(UID_SINK_URLS);
+        hashed.sinkTo(MetadataSinks.originals(db, copyBatchSize, batchInterval)).name("original_images").uid(UID_SINK_ORIGINALS);
 
         DataStream<InferenceRequest> firstSightings = hashed
                 .keyBy(HashedObject::md5)

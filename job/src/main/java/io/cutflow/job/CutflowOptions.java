@@ -88,7 +88,14 @@ public final class CutflowOptions {
             .withDescription("Apply the schema migrations in sql/ (Flyway) when the job starts");
 
     public static final ConfigOption<Integer> DB_PARTITIONS = key("cutflow.db.partitions").intType().defaultValue(16)
-            .withDescription("Hash partitions per table, used when the schema is first created (256 for large installs)");
+            .withDescription("Hash partitions per table, used when the schema is first created (256 for large installs)."
+                    + " When not set: 16 on PostgreSQL, 1 on Citus (its shards are the hash layer there)");
+
+    public static final ConfigOption<Integer> SINK_COPY_BATCH_SIZE = key("cutflow.sink.copy-batch-size").intType()
+            .defaultValue(10_000)
+            .withDescription("Rows per COPY batch of the image_urls and original_images sinks (flushed at every checkpoint"
+                    + " and after cutflow.sink.batch-interval too). A batch is one distributed transaction on Citus:"
+                    + " 10,000 rows wrote 73-86k rows/s there against 22k with 1,000");
 
     public static final ConfigOption<Integer> SINK_BATCH_SIZE = key("cutflow.sink.batch-size").intType().defaultValue(1000)
             .withDescription("Rows per JDBC batch; batches are also flushed at every checkpoint");

@@ -107,7 +107,7 @@ public final class DatabaseSettings implements Serializable {
 
     /** Applies the migrations once per JVM and database (no-op without {@link #withMigration(int)}). */
     public void ensureMigrated() {
-        if (migratePartitions > 0) {
+        if (migratePartitions != 0) {
             MIGRATED.computeIfAbsent(jdbcUrl + "|" + user, k -> {
                 SchemaMigrator.migrate(this, migratePartitions);
                 return true;

@@ -21,13 +21,29 @@ import java.util.Map;
 public final class SchemaMigrator {
 
     static final String DISTRIBUTE_SCRIPT = "db/citus/distribute.sql";
-    /** Serialises concurrent distributions (task managers migrating at start-up); any constant shared by all. */
-    private static final long DISTRIBUTE_LOCK = 0x637574666c6f77L; // "cutflow"
+    /** Serialises concurrent distributions (task managers migrating at start-up); the key is "cutflow" in hex. */
+    private static final String DISTRIBUTE_LOCK = "SELECT pg_advisory_xact_lock(x'637574666c6f77'::bigint)";
+
+    /**
+     * Partitions per table when none is configured: 16 on PostgreSQL; 1 on Citus, whose shards are the hash layer
+     * there (a second one under them made the url-map sink 0.38 of plain PostgreSQL against 0.67 with 1:
+     * CitusSinkBenchmark, docs/benchmarks.md).
+     */
+    public static final int AUTO_PARTITIONS = -1;
+    static final int POSTGRES_PARTITIONS = 16;
+    static final int CITUS_PARTITIONS = 1;
 
     private SchemaMigrator() {}
 
     public static MigrateResult migrate(DatabaseSettings db, int partitions) {
         checkPartitions(partitions);
+        if (partitions == AUTO_PARTITIONS) {
+            try (Connection c = db.open()) {
+                partitions = hasCitus(c) ? CITUS_PARTITIONS : POSTGRES_PARTITIONS;
+            } catch (SQLException e) {
+                throw new IllegalStateException("cannot connect to " + db.jdbcUrl() + ": " + e.getMessage(), e);
+            }
+        }
         Flyway flyway = Flyway.configure(SchemaMigrator.class.getClassLoader())
                 .dataSource(db.jdbcUrl(), db.user(), db.password())
                 .locations("classpath:db/migration")
@@ -58,7 +74,7 @@ public final class SchemaMigrator {
         boolean autoCommit = c.getAutoCommit();
         c.setAutoCommit(false);
         try (Statement s = c.createStatement()) {
-            s.execute("SELECT pg_advisory_xact_lock(" + DISTRIBUTE_LOCK + ")");
+            s.execute(DISTRIBUTE_LOCK);
             s.execute(script());
             c.commit();
         } catch (SQLException e) {
@@ -81,7 +97,7 @@ public final class SchemaMigrator {
     }
 
     static void checkPartitions(int partitions) {
-        if (partitions < 1 || partitions > 4096) {
+        if (partitions != AUTO_PARTITIONS && (partitions < 1 || partitions > 4096)) {
             throw new IllegalArgumentException("partitions must be in 1..4096: " + partitions);
         }
     }

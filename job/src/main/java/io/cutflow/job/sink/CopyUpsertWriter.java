@@ -50,11 +50,12 @@ public final class CopyUpsertWriter<T> implements AutoCloseable {
      */
     private static final String CITUS_REMOTE_ERROR = "XX000";
     /**
-     * Citus: connections per worker a sink session runs a batch over and keeps open between batches. Citus' default
-     * keeps one, so every batch spread over 32 shards opened the rest again: 250 ms per 1,000-row batch against 35 ms
-     * with them kept (psql on the local 3-node cluster, docs/benchmarks.md).
+     * Citus: connections per worker a sink session may run a batch over (Citus' default pool) and keeps open between
+     * batches. Citus' default keeps one, so every batch spread over 32 shards opened the others again: 250 ms per
+     * 1,000-row batch against 23-35 ms with them kept (psql on the local 3-node cluster). Capping the pool at 4 made the
+     * merges 2-3x slower.
      */
-    static final int CITUS_CONNECTIONS_PER_WORKER = 4;
+    static final int CITUS_CONNECTIONS_PER_WORKER = 16;
     /** Back-off after consecutive misses of the plain insert: 1, 3, 7, .. up to 63 merged batches. */
     private static final int MAX_BACKOFF_SHIFT = 6;
 

@@ -109,7 +109,8 @@ public final class MetadataSinks {
     /** run_id of the streaming job's attempts (processing_attempts). */
     public static final String STREAM_RUN = "stream";
 
-    static final String UPSERT_RESULT = upsertResult(STREAM_JOB_CONFLICT);
+    /** The streaming job's result statement (one per result; JDBC batches), for benchmarks that drive it directly. */
+    public static final String UPSERT_RESULT = upsertResult(STREAM_JOB_CONFLICT);
     static final String UPSERT_REPROCESS_RESULT = upsertResult(REPROCESS_JOB_CONFLICT);
 
     /** The url map through COPY + merge (the high-volume table of a backfill). */
@@ -152,6 +153,11 @@ public final class MetadataSinks {
             ps.setTimestamp(5, new Timestamp(o.failedAtMs()));
             ps.setTimestamp(6, new Timestamp(o.failedAtMs()));
         }));
+    }
+
+    /** Binds a result to {@link #UPSERT_RESULT} as the streaming job's sink does. */
+    public static void bindStreamResult(PreparedStatement ps, InferenceResult r) throws SQLException {
+        bindResult(ps, r, STREAM_RUN);
     }
 
     private static void bindResult(PreparedStatement ps, InferenceResult r, String runId) throws SQLException {
