@@ -3,7 +3,7 @@ package io.cutflow.job.citus;
 import io.cutflow.job.support.CitusCluster;
 import io.cutflow.job.support.PostgresServer;
 import io.cutflow.job.support.TableSnapshot;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,7 +29,7 @@ class CitusLauncherTest {
     @TempDir
     Path dir;
 
-    @BeforeAll
+    @BeforeEach // per test, so that each is reported skipped with the reason
     void needsCitus() {
         String reason = CitusCluster.unavailableReason();
         assumeTrue(reason == null, reason);

@@ -5,7 +5,7 @@ import io.cutflow.job.support.FaultRig;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -23,8 +23,8 @@ class CitusTaskManagerKillTest {
     @RegisterExtension
     static final MiniClusterExtension FLINK = FaultRig.miniCluster();
 
-    @BeforeAll
-    static void needsCitus() {
+    @BeforeEach // per test, so that each is reported skipped with the reason
+    void needsCitus() {
         String reason = CitusCluster.unavailableReason();
         assumeTrue(reason == null, reason);
     }

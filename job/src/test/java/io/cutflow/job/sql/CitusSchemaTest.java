@@ -6,7 +6,7 @@ import io.cutflow.job.db.SchemaMigrator;
 import io.cutflow.job.support.CitusCluster;
 import io.cutflow.job.support.PostgresServer;
 import org.flywaydb.core.Flyway;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -39,7 +39,7 @@ class CitusSchemaTest {
             "processing_attempts", "h md5 g1", "image_urls", "h url g2", "discovery_failures", "h url g2",
             "param_templates", "n  r", "reprocess_runs", "n  r");
 
-    @BeforeAll
+    @BeforeEach // per test, so that each is reported skipped with the reason
     void needsCitus() {
         String reason = CitusCluster.unavailableReason();
         assumeTrue(reason == null, reason);
