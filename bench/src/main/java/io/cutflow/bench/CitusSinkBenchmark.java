@@ -2,11 +2,10 @@ package io.cutflow.bench;
 
 import io.cutflow.inference.AssetRecord;
 import io.cutflow.inference.InferenceResult;
+import io.cutflow.job.CutflowOptions;
 import io.cutflow.job.db.DatabaseSettings;
 import io.cutflow.job.db.SchemaMigrator;
 import io.cutflow.job.hashing.HashedObject;
-import io.cutflow.job.sink.CopyTarget;
-import io.cutflow.job.sink.CopyUpsertWriter;
 import io.cutflow.job.sink.HashedObjectTargets;
 import io.cutflow.job.sink.MetadataSinks;
 import io.cutflow.job.support.CitusCluster;
@@ -17,9 +16,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * The metadata sinks on a local Citus cluster (coordinator + 2 workers, {@link CitusCluster}: needs an installed
@@ -29,7 +25,7 @@ import java.util.concurrent.Future;
  * per-result statement in JDBC batches, as flink-connector-jdbc sends it), then a replay of the url rows, which must
  * leave the table unchanged.
  *
- * <p>{@code bench/run CitusSinkBenchmark [urls=1000000] [results=10000] [partitions=1,4,16] [batch=1000] [writers=2]}
+ * <p>{@code bench/run CitusSinkBenchmark [urls=1000000] [results=10000] [partitions=1,4,16] [batch=10000, the job's cutflow.sink.copy-batch-size] [writers=2]}
  */
 public final class CitusSinkBenchmark {
 
@@ -37,7 +33,7 @@ public final class CitusSinkBenchmark {
         int urls = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
         int results = args.length > 1 ? Integer.parseInt(args[1]) : 10_000;
         String[] partitionCounts = (args.length > 2 ? args[2] : "1,4,16").split(",");
-        int batch = args.length > 3 ? Integer.parseInt(args[3]) : 1000;
+        int batch = args.length > 3 ? Integer.parseInt(args[3]) : CutflowOptions.SINK_COPY_BATCH_SIZE.defaultValue();
         int writers = args.length > 4 ? Integer.parseInt(args[4]) : 2;
         String reason = CitusCluster.unavailableReason();
         if (reason != null) {
@@ -67,20 +63,16 @@ public final class CitusSinkBenchmark {
             List<InferenceResult> outcomes, int batch, int writers) throws Exception {
         DatabaseSettings db = new DatabaseSettings(url, "postgres", "");
         SchemaMigrator.migrate(db, partitions);
-        double urlRate = rate(rows.size(), () -> parallel(rows, writers, part -> write(db, HashedObjectTargets.IMAGE_URLS, part, batch)));
+        double urlRate = rate(rows.size(), () -> SinkBenchmark.inShards(rows, writers, part -> SinkBenchmark.write(db, HashedObjectTargets.IMAGE_URLS, part, batch)));
         double originalsRate = rate(rows.size(),
-                () -> parallel(rows, writers, part -> write(db, HashedObjectTargets.ORIGINAL_IMAGES, part, batch)));
-        double resultsRate = rate(outcomes.size(), () -> parallel(outcomes, writers, part -> writeResults(db, part, batch)));
+                () -> SinkBenchmark.inShards(rows, writers, part -> SinkBenchmark.write(db, HashedObjectTargets.ORIGINAL_IMAGES, part, batch)));
+        double resultsRate = rate(outcomes.size(), () -> SinkBenchmark.inShards(outcomes, writers, part -> writeResults(db, part, batch)));
         String before = digest(db);
-        double replayRate = rate(rows.size(), () -> parallel(rows, writers, part -> write(db, HashedObjectTargets.IMAGE_URLS, part, batch)));
+        double replayRate = rate(rows.size(), () -> SinkBenchmark.inShards(rows, writers, part -> SinkBenchmark.write(db, HashedObjectTargets.IMAGE_URLS, part, batch)));
         String after = digest(db);
         System.out.printf("%-10d %-7s %12.0f %12.0f %12.0f %7.0f rows/s, table %s%n", partitions, label, urlRate,
                 originalsRate, resultsRate, replayRate, before.equals(after) ? "unchanged" : "CHANGED");
         return new double[] {urlRate, originalsRate, resultsRate};
-    }
-
-    interface Part<T> {
-        void write(List<T> part) throws Exception;
     }
 
     interface Work {
@@ -91,38 +83,6 @@ public final class CitusSinkBenchmark {
         long start = System.nanoTime();
         work.run();
         return n / ((System.nanoTime() - start) / 1e9);
-    }
-
-    private static <T> void parallel(List<T> all, int writers, Part<T> part) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(writers);
-        try {
-            List<Future<?>> futures = new ArrayList<>();
-            for (int w = 0; w < writers; w++) {
-                List<T> mine = new ArrayList<>();
-                for (int i = w; i < all.size(); i += writers) {
-                    mine.add(all.get(i));
-                }
-                futures.add(pool.submit(() -> {
-                    part.write(mine);
-                    return null;
-                }));
-            }
-            for (Future<?> f : futures) {
-                f.get();
-            }
-        } finally {
-            pool.shutdown();
-        }
-    }
-
-    private static void write(DatabaseSettings db, CopyTarget<HashedObject> target, List<HashedObject> part, int batch)
-            throws Exception {
-        try (CopyUpsertWriter<HashedObject> writer = new CopyUpsertWriter<>(db, target, batch, 3)) {
-            for (HashedObject o : part) {
-                writer.add(o);
-            }
-            writer.flush();
-        }
     }
 
     /** As flink-connector-jdbc's at-least-once sink: one statement per result, executeBatch every `batch`. */

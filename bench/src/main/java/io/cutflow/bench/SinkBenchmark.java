@@ -127,16 +127,25 @@ public final class SinkBenchmark {
 
     /** Runs the loader on `writers` disjoint shards of the rows at once, like the job's parallel sink subtasks. */
     private static void parallel(DatabaseSettings db, List<HashedObject> data, Loader loader, int batch) throws Exception {
+        inShards(data, writers, shard -> loader.load(db, shard, batch));
+    }
+
+    interface Shard<T> {
+        void write(List<T> shard) throws Exception;
+    }
+
+    /** Splits the items round-robin into `writers` shards and writes them on as many threads at once. */
+    static <T> void inShards(List<T> items, int writers, Shard<T> writer) throws Exception {
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(writers);
         try {
             List<java.util.concurrent.Future<?>> shards = new ArrayList<>();
             for (int w = 0; w < writers; w++) {
-                List<HashedObject> shard = new ArrayList<>(data.size() / writers + 1);
-                for (int i = w; i < data.size(); i += writers) {
-                    shard.add(data.get(i));
+                List<T> shard = new ArrayList<>(items.size() / writers + 1);
+                for (int i = w; i < items.size(); i += writers) {
+                    shard.add(items.get(i));
                 }
                 shards.add(pool.submit(() -> {
-                    loader.load(db, shard, batch);
+                    writer.write(shard);
                     return null;
                 }));
             }
@@ -185,7 +194,7 @@ public final class SinkBenchmark {
         write(db, HashedObjectTargets.IMAGE_URLS, data, batch);
     }
 
-    private static void write(DatabaseSettings db, CopyTarget<HashedObject> target, List<HashedObject> data, int batch)
+    static void write(DatabaseSettings db, CopyTarget<HashedObject> target, List<HashedObject> data, int batch)
             throws Exception {
         try (CopyUpsertWriter<HashedObject> writer = new CopyUpsertWriter<>(db, target, batch, 3)) {
             for (HashedObject o : data) {

@@ -26,7 +26,7 @@ public final class SchemaMigrator {
 
     /**
      * Partitions per table when none is configured: 16 on PostgreSQL; 1 on Citus, whose shards are the hash layer
-     * there (a second one under them made the url-map sink 0.38 of plain PostgreSQL against 0.67 with 1:
+     * there (a second one under them made the url-map sink 0.35 of plain PostgreSQL with 16 against 0.69 with 1:
      * CitusSinkBenchmark, docs/benchmarks.md).
      */
     public static final int AUTO_PARTITIONS = -1;
@@ -37,28 +37,31 @@ public final class SchemaMigrator {
 
     public static MigrateResult migrate(DatabaseSettings db, int partitions) {
         checkPartitions(partitions);
-        if (partitions == AUTO_PARTITIONS) {
-            try (Connection c = db.open()) {
-                partitions = hasCitus(c) ? CITUS_PARTITIONS : POSTGRES_PARTITIONS;
-            } catch (SQLException e) {
-                throw new IllegalStateException("cannot connect to " + db.jdbcUrl() + ": " + e.getMessage(), e);
-            }
-        }
+        boolean citus = hasCitus(db); // the migrations never create the extension: asked once, before them
+        int count = partitions != AUTO_PARTITIONS ? partitions : citus ? CITUS_PARTITIONS : POSTGRES_PARTITIONS;
         Flyway flyway = Flyway.configure(SchemaMigrator.class.getClassLoader())
                 .dataSource(db.jdbcUrl(), db.user(), db.password())
                 .locations("classpath:db/migration")
-                .placeholders(Map.of("partitions", Integer.toString(partitions)))
+                .placeholders(Map.of("partitions", Integer.toString(count)))
                 .load();
         MigrateResult result = flyway.migrate();
-        try (Connection c = db.open()) {
-            if (hasCitus(c)) {
+        if (citus) {
+            try (Connection c = db.open()) {
                 distribute(c);
+            } catch (SQLException e) {
+                throw new IllegalStateException("cannot distribute the schema on Citus at " + db.jdbcUrl() + ": "
+                        + e.getMessage(), e);
             }
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot distribute the schema on Citus at " + db.jdbcUrl() + ": "
-                    + e.getMessage(), e);
         }
         return result;
+    }
+
+    private static boolean hasCitus(DatabaseSettings db) {
+        try (Connection c = db.open()) {
+            return hasCitus(c);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot connect to " + db.jdbcUrl() + ": " + e.getMessage(), e);
+        }
     }
 
     /** Whether the database has the citus extension (then the tables are distributed after every migration). */

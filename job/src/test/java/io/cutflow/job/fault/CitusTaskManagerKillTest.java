@@ -11,7 +11,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.sql.SQLException;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@link TaskManagerKillTest} with the job's database on a real Citus cluster: the replays after each restart go
@@ -25,8 +24,7 @@ class CitusTaskManagerKillTest {
 
     @BeforeEach // per test, so that each is reported skipped with the reason
     void needsCitus() {
-        String reason = CitusCluster.unavailableReason();
-        assumeTrue(reason == null, reason);
+        CitusCluster.assumeInstalled();
     }
 
     @Test

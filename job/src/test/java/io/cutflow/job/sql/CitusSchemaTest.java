@@ -22,7 +22,6 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The schema on a real Citus cluster (coordinator + 2 workers, {@link CitusCluster}): the migrator distributes it by
@@ -41,8 +40,7 @@ class CitusSchemaTest {
 
     @BeforeEach // per test, so that each is reported skipped with the reason
     void needsCitus() {
-        String reason = CitusCluster.unavailableReason();
-        assumeTrue(reason == null, reason);
+        CitusCluster.assumeInstalled();
     }
 
     @Test

@@ -52,6 +52,12 @@ public final class CitusCluster {
         return unavailable;
     }
 
+    /** Skips the calling test, with the one-line reason, where no Citus cluster can be had. */
+    public static void assumeInstalled() {
+        String reason = unavailableReason();
+        org.junit.jupiter.api.Assumptions.assumeTrue(reason == null, reason);
+    }
+
     public static synchronized CitusCluster get() {
         String reason = unavailableReason();
         if (reason != null) {
