@@ -25,7 +25,7 @@ import java.util.List;
  * as the job writes results), then a replay of the url rows and of the results, which must leave the tables unchanged.
  *
  * <p>{@code bench/run CitusSinkBenchmark [urls=1000000] [results=10000] [partitions=1,4,16] [batch=10000, the job's
- * cutflow.sink.copy-batch-size] [writers=2] [result-batch=1000, the job's cutflow.sink.batch-size]}
+ * cutflow.sink.copy-batch-size] [writers=2] [result-batch=5000, the job's cutflow.sink.batch-size]}
  */
 public final class CitusSinkBenchmark {
 

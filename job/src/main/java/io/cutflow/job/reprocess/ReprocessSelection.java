@@ -13,10 +13,13 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * Which contents a reprocess run takes: those of original_images matching every filter given, less those this run
@@ -63,12 +66,7 @@ public record ReprocessSelection(ParameterTemplate template, String filterTempla
     }
 
     private static final String SELECT = """
-            SELECT o.md5,
-                   CASE WHEN EXISTS (SELECT 1 FROM image_urls s WHERE s.url = o.source_url AND s.sha256 <> o.sha256)
-                        THEN COALESCE((SELECT min(u.url) FROM image_urls u WHERE u.md5 = o.md5 AND u.sha256 = o.sha256),
-                                      o.source_url)
-                        ELSE o.source_url END,
-                   o.file_size_bytes, encode(o.sha256, 'hex')
+            SELECT o.md5, o.source_url, o.file_size_bytes, encode(o.sha256, 'hex')
             FROM original_images o
             WHERE (CAST(? AS text) = 'any' OR EXISTS (
                       SELECT 1 FROM processing_jobs j
@@ -123,7 +121,65 @@ public record ReprocessSelection(ParameterTemplate template, String filterTempla
                 }
             }
         }
-        return requests;
+        List<InferenceRequest> readable = new ArrayList<>(requests.size());
+        for (int from = 0; from < requests.size(); from += LOOKUP_CHUNK) {
+            readable.addAll(readableUrls(c, requests.subList(from, Math.min(requests.size(), from + LOOKUP_CHUNK))));
+        }
+        return readable;
+    }
+
+    /** Contents per url lookup (one statement, an index probe per url). */
+    private static final int LOOKUP_CHUNK = 10_000;
+
+    /** The SHA-256 each source url holds now. */
+    private static final String SOURCE_CONTENTS = """
+            SELECT url, encode(sha256, 'hex') FROM image_urls WHERE url = ANY (CAST(? AS text[])) AND sha256 IS NOT NULL
+            """;
+
+    /** Each content's smallest url per SHA-256: where to read a content whose source url was overwritten. */
+    private static final String OTHER_NAMES = """
+            SELECT md5, encode(sha256, 'hex'), min(url) FROM image_urls
+            WHERE md5 = ANY (CAST(? AS text[])) AND sha256 IS NOT NULL
+            GROUP BY md5, sha256
+            """;
+
+    /**
+     * The requests with a url that still holds their content: a source url whose object now has another SHA-256 is
+     * replaced by the smallest of the content's urls that has the owner's SHA-256 (kept when there is none: the read
+     * then fails as changed, and says so). Lookups by url and by md5 with {@code = ANY}, which Citus prunes per shard;
+     * the correlated subqueries this once was are not plannable there (image_urls is distributed by url).
+     */
+    private static List<InferenceRequest> readableUrls(Connection c, List<InferenceRequest> requests)
+            throws SQLException {
+        Map<String, String> heldNow = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(SOURCE_CONTENTS)) {
+            ps.setArray(1, c.createArrayOf("text", requests.stream().map(InferenceRequest::url).distinct().toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    heldNow.put(rs.getString(1), rs.getString(2));
+                }
+            }
+        }
+        Set<InferenceRequest> moved = requests.stream().filter(r -> r.sha256() != null && heldNow.containsKey(r.url())
+                && !heldNow.get(r.url()).equals(r.sha256())).collect(Collectors.toSet());
+        if (moved.isEmpty()) {
+            return requests;
+        }
+        Map<String, String> otherName = new HashMap<>(); // md5/sha256 -> smallest url
+        try (PreparedStatement ps = c.prepareStatement(OTHER_NAMES)) {
+            ps.setArray(1, c.createArrayOf("text", moved.stream().map(InferenceRequest::md5).distinct().toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    otherName.put(rs.getString(1) + "/" + rs.getString(2), rs.getString(3));
+                }
+            }
+        }
+        List<InferenceRequest> readable = new ArrayList<>(requests.size());
+        for (InferenceRequest r : requests) {
+            String url = moved.contains(r) ? otherName.getOrDefault(r.md5() + "/" + r.sha256(), r.url()) : r.url();
+            readable.add(url.equals(r.url()) ? r : new InferenceRequest(r.md5(), url, r.sizeBytes(), r.sha256()));
+        }
+        return readable;
     }
 
     private static String likePrefix(String prefix) {

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -63,6 +64,59 @@ class CitusLauncherTest {
         // samples: ball.jpg and ball-copy.jpg share content; empty.png and notes.jpg are junk
         assertThat(first.rows("image_urls")).hasSize(6);
         assertThat(first.rows("processing_jobs")).hasSize(5);
+    }
+
+    @Test
+    void theDayTwoCommandsMatchPlainPostgres() throws Exception {
+        Path raw = Files.createDirectories(dir.resolve("raw"));
+        try (Stream<Path> samples = Files.list(Path.of("..", "samples"))) {
+            for (Path sample : samples.toList()) {
+                Files.copy(sample, raw.resolve(sample.getFileName()));
+            }
+        }
+        Map<String, String> onCitus = dayTwo(CitusCluster.get().newDatabase("citus_day_two"), raw, "citus");
+        Map<String, String> onPlain = dayTwo(PostgresServer.newDatabase("citus_day_two_plain"), raw, "plain");
+        assertThat(onCitus).isEqualTo(onPlain);
+        assertThat(onCitus.get("retry")).contains("contents to process");
+        assertThat(onCitus.get("reprocess")).contains("3 contents to process");
+    }
+
+    /**
+     * bin/cutflow run --once, then retry (the failures once more), reprocess (a new template on the successes), export
+     * and bootstrap-state; returns what must not depend on the database: the commands' counts, the tables, the
+     * attempt history by run, the exported rows (without paths and times) and whether the savepoint was written.
+     */
+    private Map<String, String> dayTwo(String jdbcUrl, Path raw, String label) throws Exception {
+        Path processed = dir.resolve("processed-" + label);
+        cutflow("run", "--raw", raw.toString(), "--processed", processed.toString(), "--jdbc-url", jdbcUrl, "--once");
+        Map<String, String> seen = new java.util.TreeMap<>();
+        seen.put("retry", countsOf(cutflow("retry", "--jdbc-url", jdbcUrl, "--processed", processed.toString())));
+        seen.put("reprocess", countsOf(cutflow("reprocess", "--jdbc-url", jdbcUrl, "--template", "social-fast",
+                "--from-template", "default", "--status", "success", "--processed", processed.toString())));
+        Path export = dir.resolve("export-" + label + ".csv");
+        cutflow("export", "--jdbc-url", jdbcUrl, "--since", "2000-01-01", "--until", "2100-01-01", "--format", "csv",
+                "--output", export.toString());
+        List<String> exported = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(export)) {
+            exported.add(String.join(",", java.util.Arrays.copyOfRange(line.split(","), 0, 5))); // md5 .. asset_type
+        }
+        exported.sort(null);
+        seen.put("export", String.join("\n", exported));
+        Path savepoint = dir.resolve("savepoint-" + label);
+        cutflow("bootstrap-state", "--jdbc-url", jdbcUrl, "--savepoint", savepoint.toString());
+        seen.put("savepoint written", String.valueOf(Files.exists(savepoint.resolve("_metadata"))));
+        seen.put("tables", TableSnapshot.of(jdbcUrl, processed.toString()).tables().toString());
+        seen.put("attempts", String.valueOf(TableSnapshot.count(jdbcUrl,
+                "SELECT count(*) FROM processing_attempts WHERE run_id = 'stream'")) + " stream, "
+                + TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM processing_attempts WHERE run_id <> 'stream'")
+                + " by runs");
+        return seen;
+    }
+
+    /** The lines of a command's output that count contents ("N contents to process", ...), without run ids. */
+    private static String countsOf(String output) {
+        return output.lines().filter(l -> l.contains("contents")).map(l -> l.replaceAll("run [^ ,]+", "run"))
+                .collect(java.util.stream.Collectors.joining("\n"));
     }
 
     /** Runs bin/cutflow with the arguments; asserts exit 0 and returns what it printed. */

@@ -9,7 +9,10 @@ import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -26,8 +29,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * The schema on a real Citus cluster (coordinator + 2 workers, {@link CitusCluster}): the migrator distributes it by
  * itself, a second run changes nothing, a plain-PostgreSQL database of V1-V5 with rows moves to Citus, the analyst
- * queries answer byte for byte what plain PostgreSQL answers on the same data, and cutflow_analyst is refused every
- * write on the coordinator and on a worker's shards. Skipped where Citus is not installed.
+ * queries answer byte for byte what plain PostgreSQL answers on the same data, cutflow_analyst is refused every
+ * write on the coordinator and on a worker's shards, and a later migration runs on the distributed tables. Skipped where Citus is not installed.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CitusSchemaTest {
@@ -83,6 +86,59 @@ class CitusSchemaTest {
                 + " FROM pg_partition_tree('image_urls')")).isZero();
         assertThat(TableSnapshotCounts.of(url, "SELECT count(*) FROM flyway_schema_history WHERE success")).isEqualTo(
                 TableSnapshotCounts.of(url, "SELECT count(*) FROM flyway_schema_history"));
+    }
+
+    /**
+     * A release after V9 on a database whose tables are distributed already: a migration that keeps distribute.sql's
+     * rules (DDL Citus propagates, one ADD CONSTRAINT per ALTER TABLE) reaches every shard; one that breaks them fails
+     * as a whole, leaves no trace in Flyway's history and no half-changed shard, and the migrator still leaves the
+     * layout as it was.
+     */
+    @Test
+    void aLaterMigrationRunsOnTheDistributedTablesAndABrokenOneLeavesNothingBehind(@TempDir Path later)
+            throws Exception {
+        String url = CitusCluster.get().newDatabase("citus_later");
+        DatabaseSettings db = new DatabaseSettings(url, "postgres", "");
+        SchemaMigrator.migrate(db, SchemaMigrator.AUTO_PARTITIONS);
+        Files.writeString(later.resolve("V10__review_notes.sql"), """
+                ALTER TABLE processing_jobs ADD COLUMN review_note text;
+                COMMENT ON COLUMN processing_jobs.review_note IS 'test: a column added after distribution';
+                CREATE INDEX processing_jobs_review_note_idx ON processing_jobs (review_note) WHERE review_note IS NOT NULL;
+                ALTER TABLE image_urls ADD CONSTRAINT image_urls_url_not_blank CHECK (url <> '');
+                """);
+        assertThat(laterFlyway(url, later).migrate().migrationsExecuted).isEqualTo(1);
+
+        // a worker's catalog as a shard-aware tool sees it (Citus hides shards from other applications)
+        String worker = CitusCluster.get().workerUrl(url, 0)
+                + "?options=-c%20citus.show_shards_for_app_name_prefixes%3D*";
+        assertThat(TableSnapshotCounts.of(worker, "SELECT count(*) FROM information_schema.columns"
+                + " WHERE table_name LIKE 'processing_jobs%' AND column_name = 'review_note'"))
+                .as("the column is on the worker's shards").isPositive();
+        assertThatThrownBy(() -> execute(url, "INSERT INTO image_urls (url, md5, file_size_bytes)"
+                + " VALUES ('', repeat('a', 32), 1)")).hasMessageContaining("image_urls_url_not_blank");
+
+        // V4's shape of statement, which Citus refuses on a distributed table
+        Files.writeString(later.resolve("V11__swap_constraint.sql"), """
+                ALTER TABLE processing_jobs ADD COLUMN reviewed_by text;
+                ALTER TABLE image_urls DROP CONSTRAINT image_urls_url_not_blank,
+                    ADD CONSTRAINT image_urls_url_short CHECK (length(url) < 4096);
+                """);
+        assertThatThrownBy(() -> laterFlyway(url, later).migrate()).hasMessageContaining("ADD CONSTRAINT");
+        assertThat(TableSnapshotCounts.of(url, "SELECT max(version::int) FROM flyway_schema_history")).isEqualTo(10);
+        assertThat(TableSnapshotCounts.of(worker, "SELECT count(*) FROM information_schema.columns"
+                + " WHERE column_name = 'reviewed_by'")).as("no shard kept V11's first statement").isZero();
+
+        List<String> catalog = catalog(url);
+        assertThat(SchemaMigrator.migrate(db, SchemaMigrator.AUTO_PARTITIONS).migrationsExecuted).isZero();
+        assertThat(layout(url)).containsExactlyInAnyOrderEntriesOf(LAYOUT);
+        assertThat(catalog(url)).isEqualTo(catalog);
+    }
+
+    /** Flyway over the shipped migrations and the later ones in {@code later}, as the release would configure it. */
+    private static Flyway laterFlyway(String url, Path later) {
+        return Flyway.configure(SchemaMigrator.class.getClassLoader()).dataSource(url, "postgres", "")
+                .locations("classpath:db/migration", "filesystem:" + later)
+                .placeholders(Map.of("partitions", "1")).load();
     }
 
     @Test
