@@ -66,6 +66,8 @@ public record ReprocessSelection(ParameterTemplate template, String filterTempla
     }
 
     private static final String SELECT = """
+            WITH prefixed AS MATERIALIZED (
+                SELECT u.md5 FROM image_urls u WHERE CAST(? AS text) IS NOT NULL AND u.url LIKE ? ESCAPE '\\')
             SELECT o.md5, o.source_url, o.file_size_bytes, encode(o.sha256, 'hex')
             FROM original_images o
             WHERE (CAST(? AS text) = 'any' OR EXISTS (
@@ -76,7 +78,7 @@ public record ReprocessSelection(ParameterTemplate template, String filterTempla
                         AND (CAST(? AS timestamptz) IS NULL OR j.finished_at < ?)))
               AND (CAST(? AS text) <> 'any' OR CAST(? AS timestamptz) IS NULL OR o.upload_timestamp >= ?)
               AND (CAST(? AS text) <> 'any' OR CAST(? AS timestamptz) IS NULL OR o.upload_timestamp < ?)
-              AND (CAST(? AS text) IS NULL OR o.md5 IN (SELECT u.md5 FROM image_urls u WHERE u.url LIKE ? ESCAPE '\\'))
+              AND (CAST(? AS text) IS NULL OR o.md5 IN (SELECT md5 FROM prefixed))
               AND (cardinality(CAST(? AS text[])) = 0 OR o.md5 = ANY (CAST(? AS text[])))
               AND NOT EXISTS (SELECT 1 FROM processing_attempts a
                               WHERE a.md5 = o.md5 AND a.template_id = ? AND a.template_version = ? AND a.run_id = ?)
@@ -91,6 +93,8 @@ public record ReprocessSelection(ParameterTemplate template, String filterTempla
         List<InferenceRequest> requests = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(SELECT)) {
             int i = 1;
+            ps.setString(i++, urlPrefix);
+            ps.setString(i++, urlPrefix == null ? null : likePrefix(urlPrefix));
             ps.setString(i++, status);
             ps.setString(i++, filterTemplateId);
             ps.setString(i++, status);
@@ -106,7 +110,6 @@ public record ReprocessSelection(ParameterTemplate template, String filterTempla
             ps.setTimestamp(i++, until == null ? null : Timestamp.from(until));
             ps.setTimestamp(i++, until == null ? null : Timestamp.from(until));
             ps.setString(i++, urlPrefix);
-            ps.setString(i++, urlPrefix == null ? null : likePrefix(urlPrefix));
             ps.setArray(i++, c.createArrayOf("text", md5s.toArray()));
             ps.setArray(i++, c.createArrayOf("text", md5s.toArray()));
             ps.setString(i++, template.id());

@@ -32,16 +32,16 @@ class ReprocessSelectionTest {
      */
     private static final String DATA = """
             INSERT INTO original_images (md5, source_url, file_size_bytes, sha256) VALUES
-                ('%1$s', 's3://raw/kept.jpg', 10, decode('aa', 'hex')),
-                ('%2$s', 's3://raw/a-moved.jpg', 10, decode('bb', 'hex')),
-                ('%3$s', 's3://raw/lost.jpg', 10, decode('cc', 'hex'));
+                ('%1$s', 's3://raw/kept.jpg', 10, decode(repeat('aa', 32), 'hex')),
+                ('%2$s', 's3://raw/a-moved.jpg', 10, decode(repeat('bb', 32), 'hex')),
+                ('%3$s', 's3://raw/lost.jpg', 10, decode(repeat('cc', 32), 'hex'));
             INSERT INTO image_urls (url, md5, file_size_bytes, sha256) VALUES
-                ('s3://raw/kept.jpg', '%1$s', 10, decode('aa', 'hex')),
-                ('s3://raw/a-moved.jpg', '%3$s', 10, decode('dd', 'hex')),
-                ('s3://raw/b-collision.jpg', '%2$s', 10, decode('ee', 'hex')),
-                ('s3://raw/d-copy.jpg', '%2$s', 10, decode('bb', 'hex')),
-                ('s3://raw/c-copy.jpg', '%2$s', 10, decode('bb', 'hex')),
-                ('s3://raw/lost.jpg', '%1$s', 10, decode('aa', 'hex'));
+                ('s3://raw/kept.jpg', '%1$s', 10, decode(repeat('aa', 32), 'hex')),
+                ('s3://raw/a-moved.jpg', '%3$s', 10, decode(repeat('dd', 32), 'hex')),
+                ('s3://raw/b-collision.jpg', '%2$s', 10, decode(repeat('ee', 32), 'hex')),
+                ('s3://raw/d-copy.jpg', '%2$s', 10, decode(repeat('bb', 32), 'hex')),
+                ('s3://raw/c-copy.jpg', '%2$s', 10, decode(repeat('bb', 32), 'hex')),
+                ('s3://raw/lost.jpg', '%1$s', 10, decode(repeat('aa', 32), 'hex'));
             """.formatted(KEPT, MOVED, LOST);
 
     @Test
@@ -67,9 +67,9 @@ class ReprocessSelectionTest {
             ReprocessSelection all = new ReprocessSelection(ParameterTemplate.defaults(), null, "any", null, null, null,
                     null, Set.of());
             assertThat(all.select(c, "run-1")).containsExactly(
-                    new InferenceRequest(KEPT, "s3://raw/kept.jpg", 10, "aa"),
-                    new InferenceRequest(MOVED, "s3://raw/c-copy.jpg", 10, "bb"),
-                    new InferenceRequest(LOST, "s3://raw/lost.jpg", 10, "cc"));
+                    new InferenceRequest(KEPT, "s3://raw/kept.jpg", 10, "aa".repeat(32)),
+                    new InferenceRequest(MOVED, "s3://raw/c-copy.jpg", 10, "bb".repeat(32)),
+                    new InferenceRequest(LOST, "s3://raw/lost.jpg", 10, "cc".repeat(32)));
 
             ReprocessSelection byPrefix = new ReprocessSelection(ParameterTemplate.defaults(), null, "any", null, null,
                     null, "s3://raw/d-", Set.of());
