@@ -14,7 +14,8 @@
 -- propagates; no CREATE ROLE after a multi-shard statement in one migration; one ADD CONSTRAINT per ALTER TABLE).
 --
 -- Tested on Citus 13.2.2 with PostgreSQL 15.18 (coordinator + 2 workers on loopback, job/src/test/.../citus/): from
--- an empty database, twice, and on a database migrated to V5 without Citus and moved to it with rows in every table.
+-- an empty database, twice, on a database migrated to V5 without Citus and moved to it with rows in every table, and
+-- with a later (V10-style) migration applied to the distributed tables (CitusSchemaTest).
 --
 -- Layout
 --   md5 tables (original_images, processing_jobs, result_assets, processing_attempts): distributed by md5 in one

@@ -30,7 +30,7 @@ import java.util.function.Function;
  * <li>original_images rows of one content are merged in Java as the upsert merges them (each column's last non-null
  *     value, the smallest URL, the first size), since one ON CONFLICT DO UPDATE statement must not touch a row twice;</li>
  * <li>a batch holding one job (md5, template, version) more than once (a replayed result next to its first delivery)
- *     is written in generations: the n-th result of each job goes in the n-th round of statements, so each
+ *     is written in rounds: the n-th result of each job goes in the n-th round of statements, so each
  *     statement touches a job once and the conflict rule sees the outcomes in order. A batch is one round but for
  *     such replays.</li>
  * </ul>
