@@ -36,12 +36,7 @@ class CitusLauncherTest {
 
     @Test
     void migrateTwiceThenRunOnceTwiceMatchesPlainPostgres() throws Exception {
-        Path raw = Files.createDirectories(dir.resolve("raw"));
-        try (Stream<Path> samples = Files.list(Path.of("..", "samples"))) {
-            for (Path sample : samples.toList()) {
-                Files.copy(sample, raw.resolve(sample.getFileName()));
-            }
-        }
+        Path raw = samples();
         String citus = CitusCluster.get().newDatabase("citus_launcher");
         String plain = PostgresServer.newDatabase("citus_launcher_plain");
 
@@ -68,12 +63,7 @@ class CitusLauncherTest {
 
     @Test
     void theDayTwoCommandsMatchPlainPostgres() throws Exception {
-        Path raw = Files.createDirectories(dir.resolve("raw"));
-        try (Stream<Path> samples = Files.list(Path.of("..", "samples"))) {
-            for (Path sample : samples.toList()) {
-                Files.copy(sample, raw.resolve(sample.getFileName()));
-            }
-        }
+        Path raw = samples();
         Map<String, String> onCitus = dayTwo(CitusCluster.get().newDatabase("citus_day_two"), raw, "citus");
         Map<String, String> onPlain = dayTwo(PostgresServer.newDatabase("citus_day_two_plain"), raw, "plain");
         assertThat(onCitus).isEqualTo(onPlain);
@@ -117,6 +107,17 @@ class CitusLauncherTest {
     private static String countsOf(String output) {
         return output.lines().filter(l -> l.contains("contents")).map(l -> l.replaceAll("run [^ ,]+", "run"))
                 .collect(java.util.stream.Collectors.joining("\n"));
+    }
+
+    /** A raw folder holding the samples: images, a duplicate and junk. */
+    private Path samples() throws IOException {
+        Path raw = Files.createDirectories(dir.resolve("raw"));
+        try (Stream<Path> samples = Files.list(Path.of("..", "samples"))) {
+            for (Path sample : samples.toList()) {
+                Files.copy(sample, raw.resolve(sample.getFileName()));
+            }
+        }
+        return raw;
     }
 
     /** Runs bin/cutflow with the arguments; asserts exit 0 and returns what it printed. */

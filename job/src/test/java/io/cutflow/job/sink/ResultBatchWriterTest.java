@@ -7,13 +7,12 @@ import io.cutflow.job.db.SchemaMigrator;
 import io.cutflow.job.sink.ResultBatchWriter.JobConflict;
 import io.cutflow.job.support.CitusCluster;
 import io.cutflow.job.support.PostgresServer;
+import io.cutflow.job.support.TableSnapshot;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -185,16 +184,9 @@ class ResultBatchWriterTest {
         try (Connection c = db.connect(); Statement s = c.createStatement()) {
             s.execute("SET TIME ZONE 'UTC'");
             for (Map.Entry<String, String> query : queries.entrySet()) {
-                List<String> rows = new ArrayList<>();
+                List<String> rows;
                 try (ResultSet rs = s.executeQuery(query.getValue())) {
-                    ResultSetMetaData meta = rs.getMetaData();
-                    while (rs.next()) {
-                        StringBuilder row = new StringBuilder();
-                        for (int i = 1; i <= meta.getColumnCount(); i++) {
-                            row.append(i > 1 ? " | " : "").append(rs.getString(i));
-                        }
-                        rows.add(row.toString());
-                    }
+                    rows = TableSnapshot.lines(rs);
                 }
                 rows.sort(null);
                 tables.put(query.getKey(), rows);

@@ -37,14 +37,7 @@ public record TableSnapshot(Map<String, List<String>> tables) {
                         ps.setString(1, processedBase);
                     }
                     try (ResultSet rs = ps.executeQuery()) {
-                        ResultSetMetaData meta = rs.getMetaData();
-                        while (rs.next()) {
-                            StringBuilder row = new StringBuilder();
-                            for (int i = 1; i <= meta.getColumnCount(); i++) {
-                                row.append(i > 1 ? " | " : "").append(rs.getString(i));
-                            }
-                            rows.add(row.toString());
-                        }
+                        rows.addAll(lines(rs));
                     }
                 }
                 rows.sort(null);
@@ -52,6 +45,20 @@ public record TableSnapshot(Map<String, List<String>> tables) {
             }
         }
         return new TableSnapshot(tables);
+    }
+
+    /** Every row of the result as one line, its columns joined by " | ". */
+    public static List<String> lines(ResultSet rs) throws SQLException {
+        List<String> rows = new ArrayList<>();
+        ResultSetMetaData meta = rs.getMetaData();
+        while (rs.next()) {
+            StringBuilder row = new StringBuilder();
+            for (int i = 1; i <= meta.getColumnCount(); i++) {
+                row.append(i > 1 ? " | " : "").append(rs.getString(i));
+            }
+            rows.add(row.toString());
+        }
+        return rows;
     }
 
     public List<String> rows(String table) {
