@@ -25,7 +25,8 @@ import java.util.List;
  *
  * <p>This sink used to be flink-connector-jdbc's at-least-once JdbcSink, whose topology is a writer and a committer
  * operator. This one keeps both, with the JdbcSink's state and committable types and serializers, so a savepoint
- * taken by an earlier version restores without --allowNonRestoredState. At-least-once, it never has writer
+ * taken by an earlier version finds the operators and state it holds (an upgrade needs no --allowNonRestoredState
+ * for this sink). At-least-once, it never has writer
  * state or a committable: the committer has nothing to do.
  */
 public final class ResultSink implements Sink<InferenceResult>, SupportsWriterState<InferenceResult, JdbcWriterState>,
