@@ -11,9 +11,13 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -79,16 +83,16 @@ class CitusLauncherTest {
     private Map<String, String> dayTwo(String jdbcUrl, Path raw, String label) throws Exception {
         Path processed = dir.resolve("processed-" + label);
         cutflow("run", "--raw", raw.toString(), "--processed", processed.toString(), "--jdbc-url", jdbcUrl, "--once");
-        Map<String, String> seen = new java.util.TreeMap<>();
+        Map<String, String> seen = new TreeMap<>();
         seen.put("retry", countsOf(cutflow("retry", "--jdbc-url", jdbcUrl, "--processed", processed.toString())));
         seen.put("reprocess", countsOf(cutflow("reprocess", "--jdbc-url", jdbcUrl, "--template", "social-fast",
                 "--from-template", "default", "--status", "success", "--processed", processed.toString())));
         Path export = dir.resolve("export-" + label + ".csv");
         cutflow("export", "--jdbc-url", jdbcUrl, "--since", "2000-01-01", "--until", "2100-01-01", "--format", "csv",
                 "--output", export.toString());
-        List<String> exported = new java.util.ArrayList<>();
+        List<String> exported = new ArrayList<>();
         for (String line : Files.readAllLines(export)) {
-            exported.add(String.join(",", java.util.Arrays.copyOfRange(line.split(","), 0, 5))); // md5 .. asset_type
+            exported.add(String.join(",", Arrays.copyOfRange(line.split(","), 0, 5))); // md5 .. asset_type
         }
         exported.sort(null);
         seen.put("export", String.join("\n", exported));
@@ -106,7 +110,7 @@ class CitusLauncherTest {
     /** The lines of a command's output that count contents ("N contents to process", ...), without run ids. */
     private static String countsOf(String output) {
         return output.lines().filter(l -> l.contains("contents")).map(l -> l.replaceAll("run [^ ,]+", "run"))
-                .collect(java.util.stream.Collectors.joining("\n"));
+                .collect(Collectors.joining("\n"));
     }
 
     /** A raw folder holding the samples: images, a duplicate and junk. */
@@ -122,7 +126,7 @@ class CitusLauncherTest {
 
     /** Runs bin/cutflow with the arguments; asserts exit 0 and returns what it printed. */
     private String cutflow(String... args) throws IOException, InterruptedException {
-        List<String> command = new java.util.ArrayList<>(List.of(Path.of("..", "bin", "cutflow").toAbsolutePath().toString()));
+        List<String> command = new ArrayList<>(List.of(Path.of("..", "bin", "cutflow").toAbsolutePath().toString()));
         command.addAll(List.of(args));
         Path out = Files.createTempFile(dir, "cutflow", ".out");
         Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)

@@ -5,6 +5,7 @@ import io.cutflow.job.db.QueryFile;
 import io.cutflow.job.db.SchemaMigrator;
 import io.cutflow.job.support.CitusCluster;
 import io.cutflow.job.support.PostgresServer;
+import io.cutflow.job.support.TableSnapshot;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,7 +31,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * The schema on a real Citus cluster (coordinator + 2 workers, {@link CitusCluster}): the migrator distributes it by
  * itself, a second run changes nothing, a plain-PostgreSQL database of V1-V5 with rows moves to Citus, the analyst
  * queries answer byte for byte what plain PostgreSQL answers on the same data, cutflow_analyst is refused every
- * write on the coordinator and on a worker's shards, and a later migration runs on the distributed tables. Skipped where Citus is not installed.
+ * write on the coordinator and on a worker's shards, and a later migration runs on the distributed tables. Skipped
+ * where Citus is not installed.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CitusSchemaTest {
@@ -235,14 +237,7 @@ class CitusSchemaTest {
                 return rows;
             }
             try (ResultSet rs = s.getResultSet()) {
-                int n = rs.getMetaData().getColumnCount();
-                while (rs.next()) {
-                    StringBuilder row = new StringBuilder();
-                    for (int i = 1; i <= n; i++) {
-                        row.append(i > 1 ? " | " : "").append(rs.getString(i));
-                    }
-                    rows.add(row.toString());
-                }
+                rows.addAll(TableSnapshot.lines(rs));
             }
         }
         return rows;
