@@ -8,10 +8,10 @@ import io.cutflow.job.db.SchemaMigrator;
 import io.cutflow.job.hashing.HashedObject;
 import io.cutflow.job.sink.HashedObjectTargets;
 import io.cutflow.job.sink.MetadataSinks;
+import io.cutflow.job.sink.ResultBatchWriter;
 import io.cutflow.job.support.CitusCluster;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -21,11 +21,11 @@ import java.util.List;
  * The metadata sinks on a local Citus cluster (coordinator + 2 workers, {@link CitusCluster}: needs an installed
  * Citus) against the same sinks on plain PostgreSQL, in the same run, on the same rows and the same server binaries
  * (a database of the coordinator's server without the extension). For each native partition count: the url-map sink
- * (CopyUpsertWriter into image_urls), the original_images sink (always merged), the results sink (the job's
- * per-result statement in JDBC batches, as flink-connector-jdbc sends it), then a replay of the url rows, which must
- * leave the table unchanged.
+ * (CopyUpsertWriter into image_urls), the original_images sink (always merged), the results sink (ResultBatchWriter,
+ * as the job writes results), then a replay of the url rows and of the results, which must leave the tables unchanged.
  *
- * <p>{@code bench/run CitusSinkBenchmark [urls=1000000] [results=10000] [partitions=1,4,16] [batch=10000, the job's cutflow.sink.copy-batch-size] [writers=2]}
+ * <p>{@code bench/run CitusSinkBenchmark [urls=1000000] [results=10000] [partitions=1,4,16] [batch=10000, the job's
+ * cutflow.sink.copy-batch-size] [writers=2] [result-batch=5000, the job's cutflow.sink.batch-size]}
  */
 public final class CitusSinkBenchmark {
 
@@ -35,6 +35,7 @@ public final class CitusSinkBenchmark {
         String[] partitionCounts = (args.length > 2 ? args[2] : "1,4,16").split(",");
         int batch = args.length > 3 ? Integer.parseInt(args[3]) : CutflowOptions.SINK_COPY_BATCH_SIZE.defaultValue();
         int writers = args.length > 4 ? Integer.parseInt(args[4]) : 2;
+        int resultBatch = args.length > 5 ? Integer.parseInt(args[5]) : CutflowOptions.SINK_BATCH_SIZE.defaultValue();
         String reason = CitusCluster.unavailableReason();
         if (reason != null) {
             System.out.println("skipped: " + reason);
@@ -43,16 +44,16 @@ public final class CitusSinkBenchmark {
         CitusCluster cluster = CitusCluster.get();
         List<HashedObject> rows = SinkBenchmark.generate(urls);
         List<InferenceResult> outcomes = results(rows.subList(0, Math.min(results, rows.size())));
-        System.out.printf("url rows=%d, results=%d, batch=%d, writers=%d, Citus %s, 32 shards%n", urls, outcomes.size(),
-                batch, writers, cluster.version(cluster.newDatabase("bench_version")));
+        System.out.printf("url rows=%d, results=%d, batch=%d, result batch=%d, writers=%d, Citus %s, 32 shards%n", urls,
+                outcomes.size(), batch, resultBatch, writers, cluster.version(cluster.newDatabase("bench_version")));
         System.out.printf("%-10s %-7s %12s %12s %12s %12s%n", "partitions", "server", "urls rows/s", "originals/s",
                 "results/s", "replay");
         for (String p : partitionCounts) {
             int partitions = Integer.parseInt(p.strip());
             double[] plain = run("plain", cluster.newPlainDatabase("bench_plain_" + partitions), partitions, rows,
-                    outcomes, batch, writers);
+                    outcomes, batch, resultBatch, writers);
             double[] citus = run("citus", cluster.newDatabase("bench_citus_" + partitions), partitions, rows, outcomes,
-                    batch, writers);
+                    batch, resultBatch, writers);
             System.out.printf("%-10d ratio   %12.2f %12.2f %12.2f%n", partitions, citus[0] / plain[0],
                     citus[1] / plain[1], citus[2] / plain[2]);
         }
@@ -60,15 +61,16 @@ public final class CitusSinkBenchmark {
     }
 
     private static double[] run(String label, String url, int partitions, List<HashedObject> rows,
-            List<InferenceResult> outcomes, int batch, int writers) throws Exception {
+            List<InferenceResult> outcomes, int batch, int resultBatch, int writers) throws Exception {
         DatabaseSettings db = new DatabaseSettings(url, "postgres", "");
         SchemaMigrator.migrate(db, partitions);
         double urlRate = rate(rows.size(), () -> SinkBenchmark.inShards(rows, writers, part -> SinkBenchmark.write(db, HashedObjectTargets.IMAGE_URLS, part, batch)));
         double originalsRate = rate(rows.size(),
                 () -> SinkBenchmark.inShards(rows, writers, part -> SinkBenchmark.write(db, HashedObjectTargets.ORIGINAL_IMAGES, part, batch)));
-        double resultsRate = rate(outcomes.size(), () -> SinkBenchmark.inShards(outcomes, writers, part -> writeResults(db, part, batch)));
+        double resultsRate = rate(outcomes.size(), () -> SinkBenchmark.inShards(outcomes, writers, part -> writeResults(db, part, resultBatch)));
         String before = digest(db);
         double replayRate = rate(rows.size(), () -> SinkBenchmark.inShards(rows, writers, part -> SinkBenchmark.write(db, HashedObjectTargets.IMAGE_URLS, part, batch)));
+        SinkBenchmark.inShards(outcomes, writers, part -> writeResults(db, part, resultBatch));
         String after = digest(db);
         System.out.printf("%-10d %-7s %12.0f %12.0f %12.0f %7.0f rows/s, table %s%n", partitions, label, urlRate,
                 originalsRate, resultsRate, replayRate, before.equals(after) ? "unchanged" : "CHANGED");
@@ -85,18 +87,14 @@ public final class CitusSinkBenchmark {
         return n / ((System.nanoTime() - start) / 1e9);
     }
 
-    /** As flink-connector-jdbc's at-least-once sink: one statement per result, executeBatch every `batch`. */
+    /** As the job's results sink: ResultBatchWriter, a transaction per batch. */
     private static void writeResults(DatabaseSettings db, List<InferenceResult> part, int batch) throws Exception {
-        try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(MetadataSinks.UPSERT_RESULT)) {
-            int n = 0;
+        try (ResultBatchWriter writer = new ResultBatchWriter(db, ResultBatchWriter.JobConflict.STREAM,
+                MetadataSinks.STREAM_RUN, batch, 0)) {
             for (InferenceResult r : part) {
-                MetadataSinks.bindStreamResult(ps, r);
-                ps.addBatch();
-                if (++n % batch == 0) {
-                    ps.executeBatch();
-                }
+                writer.add(r);
             }
-            ps.executeBatch();
+            writer.flush();
         }
     }
 
@@ -116,12 +114,23 @@ public final class CitusSinkBenchmark {
         return out;
     }
 
+    /** Counts and content hashes of the tables the url-map and results sinks write. */
     private static String digest(DatabaseSettings db) throws Exception {
-        try (Connection c = db.connect(); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT count(*), sum(hashtext(url || md5 || file_size_bytes"
-                        + " || coalesce(encode(sha256, 'hex'), '') || discovered_at::text)) FROM image_urls")) {
-            rs.next();
-            return rs.getLong(1) + "/" + rs.getLong(2);
+        String[] queries = {
+            "SELECT count(*), sum(hashtext(url || md5 || file_size_bytes || coalesce(encode(sha256, 'hex'), '')"
+                    + " || discovered_at::text)) FROM image_urls",
+            "SELECT count(*), sum(hashtext(md5 || template_id || status || attempts || finished_at::text)) FROM processing_jobs",
+            "SELECT count(*), sum(hashtext(md5 || run_id || finished_at::text)) FROM processing_attempts",
+            "SELECT count(*), sum(hashtext(md5 || asset_type || storage_path || file_size_bytes)) FROM result_assets"};
+        StringBuilder digest = new StringBuilder();
+        try (Connection c = db.connect(); Statement s = c.createStatement()) {
+            for (String query : queries) {
+                try (ResultSet rs = s.executeQuery(query)) {
+                    rs.next();
+                    digest.append(rs.getLong(1)).append('/').append(rs.getLong(2)).append(' ');
+                }
+            }
         }
+        return digest.toString();
     }
 }

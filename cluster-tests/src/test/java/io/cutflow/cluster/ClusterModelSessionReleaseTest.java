@@ -1,5 +1,6 @@
 package io.cutflow.cluster;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.cutflow.cluster.ClusterFixture.Run;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -12,14 +13,23 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Five submit/cancel cycles on one TaskManager (each: {@code flink run -d} in watch mode, wait until an image is
- * inferred so that the ONNX session is loaded, cancel, wait until the slot is free, full GC with jcmd): the TaskManager's resident
- * memory (heap pre-touched, so growth is native memory or metaspace) after the fifth cycle stays within 15 % of that after the first, so a cancelled job's model session (~2 GB
- * native memory with ISNet medium) is released and not leaked per job.
+ * Six submit/cancel cycles on one TaskManager (each: {@code flink run -d} in watch mode, wait until an image is
+ * inferred so that the ONNX session is loaded, check that the job never failed, cancel, wait until the slot is free,
+ * full GC with jcmd). A cancelled job's model session (~0.5-1 GB of native memory with ISNet medium) must be released,
+ * not leaked per job: the TaskManager's resident memory (heap pre-touched, so growth is native memory or metaspace)
+ * after the last cycle stays within 15 % of that after the second.
+ *
+ * <p>The TaskManager runs on jemalloc where it is installed (as in Flink's official image; .ci/run installs it), set to
+ * return freed pages at once, so RSS is memory in use: [1579, 1592, 1607, 1611, 1615, 1616] MB. A session leaked by
+ * each job's failover during its load grew by ~0.3-0.9 GB per job. Why the second cycle: under glibc (no jemalloc
+ * here) the first jobs also warm its two arenas (MALLOC_ARENA_MAX=2), each of which keeps the freed memory of a session
+ * it once held: [1922, 2334, 2345, 2349, 2414].
  */
 class ClusterModelSessionReleaseTest {
 
-    private static final int CYCLES = 5;
+    private static final int CYCLES = 6;
+    /** The cycle after which the allocator is warm (see above). */
+    private static final int WARM = 2;
 
     @BeforeAll
     static void model() {
@@ -45,6 +55,9 @@ class ClusterModelSessionReleaseTest {
             String job = cluster.submit(null, ClusterFixture.jobArgs(ClusterFixture.singleImageRaw(), run, false));
             StandaloneFlinkCluster.await("an image inferred in cycle " + cycle, ClusterFixture.RUN_TIMEOUT,
                     () -> run.successes() >= 1);
+            JsonNode failures = cluster.get("/jobs/" + job + "/exceptions").path("exceptionHistory").path("entries");
+            assertThat(failures.size()).as("failures of the job in cycle " + cycle + " (each is a restart, and a restart"
+                    + " during the model load used to leave its session allocated): " + failures).isZero();
             cluster.cancel(job);
             StandaloneFlinkCluster.await("the slot free after cycle " + cycle, Duration.ofMinutes(1),
                     () -> cluster.registeredTaskManagers().getOrDefault(tm, 0) == 1);
@@ -61,8 +74,8 @@ class ClusterModelSessionReleaseTest {
                 + " session\", %d \"Released the last hold\"%n", rss.stream().map(k -> k / 1024).toList(), loaded, released);
         assertThat(released).as("every session the cancelled jobs loaded is closed").isEqualTo(loaded).isGreaterThanOrEqualTo(CYCLES);
 
-        assertThat(rss.get(CYCLES - 1)).as("RSS (kB) after cycle " + CYCLES + " vs cycle 1, all cycles " + rss)
-                .isLessThanOrEqualTo((long) (rss.get(0) * 1.15));
+        assertThat(rss.get(CYCLES - 1)).as("RSS (kB) after cycle " + CYCLES + " vs cycle " + WARM + ", all cycles " + rss)
+                .isLessThanOrEqualTo((long) (rss.get(WARM - 1) * 1.15));
     }
 
     private static int count(String text, String what) {

@@ -380,6 +380,17 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
         });
     }
 
+    /** jemalloc where it is installed (Debian's libjemalloc2, as .ci/run installs), else null. */
+    static Path jemalloc() {
+        for (String dir : List.of("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib")) {
+            Path lib = Path.of(dir, "libjemalloc.so.2");
+            if (Files.isRegularFile(lib)) {
+                return lib;
+            }
+        }
+        return null;
+    }
+
     /** Starts one more TaskManager (resource id tm-N); returns its resource id. */
     public synchronized String startTaskManager() throws Exception {
         String id = "tm-" + nextTaskManager++;
@@ -392,6 +403,13 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
         // as docs/operations.md recommends for TaskManagers: glibc's per-thread arenas otherwise keep freed ONNX
         // Runtime memory resident after a session closes
         env.put("MALLOC_ARENA_MAX", "2");
+        Path jemalloc = jemalloc();
+        if (jemalloc != null) {
+            // the allocator of Flink's official image (the platform's TaskManagers); freed pages go back to the OS at
+            // once, so RSS is the memory in use and a leak is not hidden among pages an allocator keeps
+            env.put("LD_PRELOAD", jemalloc.toString());
+            env.put("MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0");
+        }
         env.putAll(taskManagerEnv);
         taskManagers.put(id, launch("taskmanager-" + id, jvm, "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
                 args, env, false));

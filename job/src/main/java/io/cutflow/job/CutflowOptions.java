@@ -97,8 +97,12 @@ public final class CutflowOptions {
                     + " and after cutflow.sink.batch-interval too). A batch is one distributed transaction on Citus:"
                     + " 10,000 rows wrote 73-86k rows/s there against 22k with 1,000");
 
-    public static final ConfigOption<Integer> SINK_BATCH_SIZE = key("cutflow.sink.batch-size").intType().defaultValue(1000)
-            .withDescription("Rows per JDBC batch; batches are also flushed at every checkpoint");
+    public static final ConfigOption<Integer> SINK_BATCH_SIZE = key("cutflow.sink.batch-size").intType().defaultValue(5000)
+            .withDescription("Most results per batch of the results sink (and rows per JDBC batch of discovery_failures)."
+                    + " A results batch is one transaction of four multi-row upserts; on Citus each costs ~45 ms of"
+                    + " planning and fan-out to 32 shards, so batches of 5,000 wrote 7.9-9.2k results/s there against"
+                    + " 4.5k with 1,000. Batches are also flushed after cutflow.sink.batch-interval and at every"
+                    + " checkpoint: a slow stream never waits for a full one");
 
     public static final ConfigOption<Duration> SINK_BATCH_INTERVAL = key("cutflow.sink.batch-interval").durationType()
             .defaultValue(Duration.ofSeconds(1)).withDescription("Longest time a row waits in a sink batch");

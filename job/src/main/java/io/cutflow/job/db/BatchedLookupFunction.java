@@ -48,6 +48,7 @@ public abstract class BatchedLookupFunction<IN, OUT> extends RichAsyncFunction<I
 
     @Override
     public void open(OpenContext openContext) throws Exception {
+        PostgresDriver.deregisterOnRelease(getRuntimeContext());
         pending = new ArrayList<>();
         int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         lookups = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -8,7 +8,6 @@ import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Locale;
 import java.util.Map;
@@ -120,7 +119,7 @@ public final class DatabaseSettings implements Serializable {
         Properties props = new Properties();
         props.setProperty("user", user);
         props.setProperty("password", password());
-        return DriverManager.getConnection(jdbcUrl, props);
+        return PostgresDriver.connect(jdbcUrl, props);
     }
 
     private static String hostName() {

@@ -1,7 +1,6 @@
 package io.cutflow.job.sink;
 
 import io.cutflow.job.db.DatabaseSettings;
-import io.cutflow.job.db.SchemaMigrator;
 import io.cutflow.job.db.SessionConnection;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
@@ -34,14 +33,12 @@ import java.util.Map;
  * with batches whose last key exists, settles near the merge-only rate instead of paying a wasted insert every
  * other batch. On Citus the same statements run as distributed INSERT .. SELECT (the staging rows are pulled to the
  * coordinator and copied into the shards) and a unique violation arrives as XX000; both are handled.
- * Transient errors (lost connection, serialization failure, deadlock, server shutdown) are retried with
- * backoff on a fresh connection; anything else is thrown.
+ * Transient errors are retried as {@link SinkSessions} says.
  * Independent of Flink so benchmarks and tests drive it directly.
  */
-public final class CopyUpsertWriter<T> implements AutoCloseable {
+public final class CopyUpsertWriter<T> implements BatchWriter<T> {
 
     private static final Logger LOG = LoggerFactory.getLogger(CopyUpsertWriter.class);
-    private static final String STAGING_MEMORY = "64MB";
     private static final String UNIQUE_VIOLATION = "23505";
     /**
      * Citus re-raises a worker's error inside a distributed INSERT .. SELECT or COPY as XX000 with the worker's message
@@ -49,13 +46,6 @@ public final class CopyUpsertWriter<T> implements AutoCloseable {
      * any such failure is answered with the merge, which is correct whatever the cause; a real fault fails it again.
      */
     private static final String CITUS_REMOTE_ERROR = "XX000";
-    /**
-     * Citus: connections per worker a sink session may run a batch over (Citus' default pool) and keeps open between
-     * batches. Citus' default keeps one, so every batch spread over 32 shards opened the others again: 250 ms per
-     * 1,000-row batch against 23-35 ms with them kept (psql on the local 3-node cluster). Capping the pool at 4 made the
-     * merges 2-3x slower.
-     */
-    static final int CITUS_CONNECTIONS_PER_WORKER = 16;
     /** Back-off after consecutive misses of the plain insert: 1, 3, 7, .. up to 63 merged batches. */
     private static final int MAX_BACKOFF_SHIFT = 6;
 
@@ -77,10 +67,10 @@ public final class CopyUpsertWriter<T> implements AutoCloseable {
         this.batchSize = batchSize;
         this.maxRetries = maxRetries;
         this.stagingTable = "cutflow_stage_" + target.name();
-        this.session = new SessionConnection(db, this::setUpSession);
+        this.session = SinkSessions.open(db, this::createStagingTable);
     }
 
-    /** Buffers a record; flushes when the batch is full. */
+    @Override
     public void add(T record) throws IOException, InterruptedException {
         batch.merge(target.key(record), record, target::reduce);
         if (batch.size() >= batchSize) {
@@ -88,10 +78,12 @@ public final class CopyUpsertWriter<T> implements AutoCloseable {
         }
     }
 
+    @Override
     public int pending() {
         return batch.size();
     }
 
+    @Override
     public long rowsWritten() {
         return rowsWritten;
     }
@@ -111,30 +103,16 @@ public final class CopyUpsertWriter<T> implements AutoCloseable {
         return insertMisses;
     }
 
-    /** Writes the batch; returns only once it is committed. */
+    @Override
     public void flush() throws IOException, InterruptedException {
         if (batch.isEmpty()) {
             return;
         }
         String copyText = encode();
-        for (int attempt = 0; ; attempt++) {
-            try {
-                writeBatch(copyText);
-                rowsWritten += batch.size();
-                batch.clear();
-                return;
-            } catch (SQLException e) {
-                session.discard();
-                if (!isTransient(e) || attempt >= maxRetries) {
-                    throw new IOException("cannot write " + batch.size() + " rows to " + target.name()
-                            + " (SQLState " + e.getSQLState() + "): " + e.getMessage(), e);
-                }
-                long backoff = Math.min(30_000, 200L << attempt);
-                LOG.warn("Writing {} rows to {} failed (attempt {}/{}), retrying in {} ms: {}", batch.size(),
-                        target.name(), attempt + 1, maxRetries + 1, backoff, e.getMessage());
-                Thread.sleep(backoff);
-            }
-        }
+        SinkSessions.writeWithRetries(session, maxRetries, () -> batch.size() + " rows to " + target.name(),
+                () -> writeBatch(copyText));
+        rowsWritten += batch.size();
+        batch.clear();
     }
 
     private String encode() {
@@ -177,7 +155,7 @@ public final class CopyUpsertWriter<T> implements AutoCloseable {
 
     /** One transaction: COPY into staging, then the plain insert or the merge. */
     private void writeInOneTransaction(String copyText, boolean merge) throws SQLException, IOException {
-        Connection c = connection();
+        Connection c = session.get();
         try {
             CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
             copy.copyIn("COPY " + stagingTable + " FROM STDIN (FORMAT text)", new StringReader(copyText));
@@ -198,33 +176,12 @@ public final class CopyUpsertWriter<T> implements AutoCloseable {
         }
     }
 
-    private Connection connection() throws SQLException {
-        return session.get();
-    }
-
-    /** A new session: manual commits, and the staging table with enough memory for a batch. */
-    private void setUpSession(Connection connection) throws SQLException {
-        connection.setAutoCommit(false);
+    /** The session's staging table: its rows are gone at every commit. */
+    private void createStagingTable(Connection connection) throws SQLException {
         try (Statement s = connection.createStatement()) {
-            // before the first temp table of the session: a batch's staging rows and the merge's sort stay in
-            // memory (the defaults, 8 MB and 4 MB, spill a 50k-row batch to disk)
-            s.execute("SET temp_buffers = '" + STAGING_MEMORY + "'");
-            s.execute("SET work_mem = '" + STAGING_MEMORY + "'");
-            if (SchemaMigrator.hasCitus(connection)) {
-                s.execute("SET citus.max_adaptive_executor_pool_size = " + CITUS_CONNECTIONS_PER_WORKER);
-                s.execute("SET citus.max_cached_conns_per_worker = " + CITUS_CONNECTIONS_PER_WORKER);
-            }
             s.execute("CREATE TEMP TABLE IF NOT EXISTS " + stagingTable + " (" + target.stagingColumns()
                     + ") ON COMMIT DELETE ROWS");
         }
-        connection.commit();
-    }
-
-    /** Connection lost (08), transaction rollback (40: serialization, deadlock), resources (53), shutdown (57P). */
-    static boolean isTransient(SQLException e) {
-        String state = e.getSQLState();
-        return state == null || state.startsWith("08") || state.startsWith("40") || state.startsWith("53")
-                || state.startsWith("57P");
     }
 
     @Override

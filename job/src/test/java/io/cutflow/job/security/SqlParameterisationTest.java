@@ -64,7 +64,7 @@ class SqlParameterisationTest {
             Map.entry("CutflowCli.java: table",
             "summary: the loop variable over the literal array {image_urls, original_images, processing_jobs, result_assets}"),
             Map.entry("MetadataSinks.java: sql",
-            "parameter of the private sink(..), whose callers pass the constant UPSERT_RESULT (checked below)"));
+            "parameter of the private sink(..), whose callers pass the constant UPSERT_DISCOVERY_FAILURE (checked below)"));
 
     private record Source(Path path, String name, String code) {}
 

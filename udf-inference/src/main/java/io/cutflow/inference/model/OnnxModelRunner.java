@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** One ONNX Runtime session; {@code OrtSession.run} is thread-safe, so slots share it. */
@@ -39,6 +40,8 @@ public final class OnnxModelRunner implements ModelRunner, AutoCloseable {
     /** Runs hold it shared, close() exclusively: the native session is never freed under a run. */
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private volatile boolean closed;
+    /** Native sessions of this class loader not freed yet (tests check that none is left behind). */
+    private static final AtomicInteger LIVE_SESSIONS = new AtomicInteger();
 
     public OnnxModelRunner(Path modelFile, ModelProfile profile, ExecutionProvider provider, int intraOpThreads)
             throws ModelException {
@@ -65,6 +68,7 @@ public final class OnnxModelRunner implements ModelRunner, AutoCloseable {
                 }
             }
             this.session = env.createSession(modelFile.toString(), options);
+            LIVE_SESSIONS.incrementAndGet();
         } catch (OrtException e) {
             throw new ModelException("cannot load model " + modelFile + ": " + e.getMessage(), e);
         }
@@ -191,9 +195,15 @@ public final class OnnxModelRunner implements ModelRunner, AutoCloseable {
         }
         try {
             session.close();
+            LIVE_SESSIONS.decrementAndGet();
         } finally {
             lifecycle.writeLock().unlock();
         }
+    }
+
+    /** Native sessions created by this class loader and not freed yet. */
+    public static int liveSessions() {
+        return LIVE_SESSIONS.get();
     }
 
     static String sha256(Path file) throws ModelException {

@@ -150,30 +150,85 @@ public final class SharedModelRunners {
         }
     }
 
-    /** Loads the session on a thread with a native-sized stack; the caller (a Flink task thread) waits. */
+    /**
+     * Loads the session on a thread with a native-sized stack; the caller (a Flink task thread) waits. A caller
+     * interrupted meanwhile (its task cancelled, say by a failover) stops waiting, and the loader closes the session it
+     * then completes: that session belongs to no one, and left open it kept ~0.5-1 GB of native memory per failover.
+     */
     private static OnnxModelRunner loadOnLargeStack(Path modelFile, ModelProfile profile, ExecutionProvider provider,
             int intraOpThreads) throws ModelException {
-        OnnxModelRunner[] loaded = new OnnxModelRunner[1];
-        ModelException[] failure = new ModelException[1];
-        Thread loader = new Thread(null, () -> {
-            try {
-                loaded[0] = new OnnxModelRunner(modelFile, profile, provider, intraOpThreads);
-            } catch (ModelException e) {
-                failure[0] = e;
-            } catch (RuntimeException | LinkageError e) {
-                failure[0] = new ModelException("cannot load ONNX Runtime or the model " + modelFile + ": " + e, e);
-            }
-        }, "cutflow-model-loader", NATIVE_STACK_BYTES);
+        AbandonableLoad load = new AbandonableLoad(modelFile, profile, provider, intraOpThreads);
+        Thread loader = new Thread(null, load, "cutflow-model-loader", NATIVE_STACK_BYTES);
         loader.start();
         try {
             loader.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            load.abandon();
             throw new ModelException("interrupted while loading " + modelFile, e);
         }
-        if (failure[0] != null) {
-            throw failure[0];
+        return load.result();
+    }
+
+    /** A session load whose caller may walk away: what it loads after that is closed, not leaked. */
+    private static final class AbandonableLoad implements Runnable {
+        private final Path modelFile;
+        private final ModelProfile profile;
+        private final ExecutionProvider provider;
+        private final int intraOpThreads;
+        private OnnxModelRunner loaded; // guarded by this
+        private ModelException failure; // guarded by this
+        private boolean abandoned; // guarded by this
+
+        AbandonableLoad(Path modelFile, ModelProfile profile, ExecutionProvider provider, int intraOpThreads) {
+            this.modelFile = modelFile;
+            this.profile = profile;
+            this.provider = provider;
+            this.intraOpThreads = intraOpThreads;
         }
-        return loaded[0];
+
+        @Override
+        public void run() {
+            OnnxModelRunner runner = null;
+            ModelException error = null;
+            try {
+                runner = new OnnxModelRunner(modelFile, profile, provider, intraOpThreads);
+            } catch (ModelException e) {
+                error = e;
+            } catch (RuntimeException | LinkageError e) {
+                error = new ModelException("cannot load ONNX Runtime or the model " + modelFile + ": " + e, e);
+            }
+            synchronized (this) {
+                if (!abandoned) {
+                    loaded = runner;
+                    failure = error;
+                    return;
+                }
+            }
+            if (runner != null) {
+                closeAll(List.of(runner));
+                LOG.info("Closed the session of {} that finished loading after its task stopped waiting", modelFile);
+            }
+        }
+
+        /** The caller stops waiting: a session loaded already, or later, is closed. */
+        void abandon() {
+            OnnxModelRunner toClose;
+            synchronized (this) {
+                abandoned = true;
+                toClose = loaded;
+                loaded = null;
+            }
+            if (toClose != null) {
+                closeAll(List.of(toClose));
+            }
+        }
+
+        synchronized OnnxModelRunner result() throws ModelException {
+            if (failure != null) {
+                throw failure;
+            }
+            return loaded;
+        }
     }
 }
