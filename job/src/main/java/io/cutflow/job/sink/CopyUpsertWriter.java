@@ -36,7 +36,7 @@ import java.util.Map;
  * Transient errors are retried as {@link SinkSessions} says.
  * Independent of Flink so benchmarks and tests drive it directly.
  */
-public final class CopyUpsertWriter<T> implements BatchWriter<T> {
+public final class CopyUpsertWriter<T> extends BufferedBatchWriter<T> {
 
     private static final Logger LOG = LoggerFactory.getLogger(CopyUpsertWriter.class);
     private static final String UNIQUE_VIOLATION = "23505";
@@ -50,12 +50,10 @@ public final class CopyUpsertWriter<T> implements BatchWriter<T> {
     private static final int MAX_BACKOFF_SHIFT = 6;
 
     private final CopyTarget<T> target;
-    private final int batchSize;
     private final int maxRetries;
     private final String stagingTable;
     private final Map<String, T> batch = new LinkedHashMap<>();
     private final SessionConnection session;
-    private long rowsWritten;
     private int missStreak;
     private int batchesToMerge;
     private long batchesInserted;
@@ -63,29 +61,21 @@ public final class CopyUpsertWriter<T> implements BatchWriter<T> {
     private long insertMisses;
 
     public CopyUpsertWriter(DatabaseSettings db, CopyTarget<T> target, int batchSize, int maxRetries) {
+        super(batchSize);
         this.target = target;
-        this.batchSize = batchSize;
         this.maxRetries = maxRetries;
         this.stagingTable = "cutflow_stage_" + target.name();
         this.session = SinkSessions.open(db, this::createStagingTable);
     }
 
     @Override
-    public void add(T record) throws IOException, InterruptedException {
+    protected void buffer(T record) {
         batch.merge(target.key(record), record, target::reduce);
-        if (batch.size() >= batchSize) {
-            flush();
-        }
     }
 
     @Override
     public int pending() {
         return batch.size();
-    }
-
-    @Override
-    public long rowsWritten() {
-        return rowsWritten;
     }
 
     /** Batches written by the plain-insert fast path. */
@@ -104,15 +94,13 @@ public final class CopyUpsertWriter<T> implements BatchWriter<T> {
     }
 
     @Override
-    public void flush() throws IOException, InterruptedException {
-        if (batch.isEmpty()) {
-            return;
-        }
+    protected int writeBuffer() throws IOException, InterruptedException {
         String copyText = encode();
         SinkSessions.writeWithRetries(session, maxRetries, () -> batch.size() + " rows to " + target.name(),
                 () -> writeBatch(copyText));
-        rowsWritten += batch.size();
+        int written = batch.size();
         batch.clear();
+        return written;
     }
 
     private String encode() {

@@ -36,37 +36,32 @@ import java.util.function.Function;
  * </ul>
  * Transient failures are retried as {@link SinkSessions} says. Independent of Flink so benchmarks drive it directly.
  */
-public final class ResultBatchWriter implements BatchWriter<InferenceResult> {
+public final class ResultBatchWriter extends BufferedBatchWriter<InferenceResult> {
 
     /** How an outcome meets an existing job row: the streaming job's rule, or bin/cutflow reprocess / retry's. */
     public enum JobConflict { STREAM, REPROCESS }
 
     private final JobConflict conflict;
     private final String runId;
-    private final int batchSize;
     private final int maxRetries;
     private final SessionConnection session;
     private final List<InferenceResult> batch = new ArrayList<>();
-    private long rowsWritten;
 
     /**
      * @param runId processing_attempts.run_id of this writer's outcomes ({@link MetadataSinks#STREAM_RUN} for the
      *              streaming job)
      */
     public ResultBatchWriter(DatabaseSettings db, JobConflict conflict, String runId, int batchSize, int maxRetries) {
+        super(batchSize);
         this.conflict = conflict;
         this.runId = runId;
-        this.batchSize = batchSize;
         this.maxRetries = maxRetries;
         this.session = SinkSessions.open(db, c -> { });
     }
 
     @Override
-    public void add(InferenceResult result) throws IOException, InterruptedException {
+    protected void buffer(InferenceResult result) {
         batch.add(result);
-        if (batch.size() >= batchSize) {
-            flush();
-        }
     }
 
     @Override
@@ -75,18 +70,11 @@ public final class ResultBatchWriter implements BatchWriter<InferenceResult> {
     }
 
     @Override
-    public long rowsWritten() {
-        return rowsWritten;
-    }
-
-    @Override
-    public void flush() throws IOException, InterruptedException {
-        if (batch.isEmpty()) {
-            return;
-        }
+    protected int writeBuffer() throws IOException, InterruptedException {
         SinkSessions.writeWithRetries(session, maxRetries, () -> batch.size() + " results", this::writeBatch);
-        rowsWritten += batch.size();
+        int written = batch.size();
         batch.clear();
+        return written;
     }
 
     private void writeBatch() throws SQLException {
