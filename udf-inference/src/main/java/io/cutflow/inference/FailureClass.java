@@ -6,8 +6,10 @@ import java.util.Locale;
 public enum FailureClass {
     /** Zero-byte object. */
     EMPTY(false),
-    /** Bytes are not an image any installed codec can read (text, archives, truncated, corrupt). */
+    /** Bytes are not an image any installed codec can read (text, archives, corrupt). */
     UNDECODABLE(false),
+    /** An image whose data ends early (an interrupted upload): decoding it would publish part of a picture. */
+    TRUNCATED(false),
     /** A recognised image format or variant the codecs cannot decode (HEIC, AVIF, SVG, ...). */
     UNSUPPORTED_FORMAT(false),
     /** Object bytes or declared pixel count above the configured caps (decompression bombs). */

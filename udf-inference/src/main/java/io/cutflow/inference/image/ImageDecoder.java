@@ -6,9 +6,12 @@ import io.cutflow.inference.ImageRejectedException;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
+import javax.imageio.event.IIOReadWarningListener;
 import javax.imageio.stream.ImageInputStream;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.util.Iterator;
 import java.util.Locale;
@@ -55,12 +58,15 @@ public final class ImageDecoder {
                     throw new ImageRejectedException(FailureClass.UNDECODABLE,
                             format + " header declares " + width + "x" + height + " pixels");
                 }
-                if ((long) width * height > maxPixels) {
-                    throw new ImageRejectedException(FailureClass.TOO_LARGE, format + " declares " + width + "x" + height
-                            + " = " + (long) width * height + " pixels, above the limit of " + maxPixels);
-                }
+                refuseAboveLimits(reader, format, bytes, width, height);
+                TruncationWarnings truncation = new TruncationWarnings();
+                reader.addIIOReadWarningListener(truncation);
                 ImageReadParam param = reader.getDefaultReadParam();
-                BufferedImage image = reader.read(0, param); // animated GIF/WebP: the first frame
+                BufferedImage image = reader.read(0, param); // animated GIF/WebP, TIFF: the first frame or page
+                if (truncation.warning() != null) {
+                    throw new ImageRejectedException(FailureClass.TRUNCATED, format + " data ends early ("
+                            + truncation.warning() + ", " + bytes.length + " bytes): only part of the picture is there");
+                }
                 if (format.equals("jpeg")) {
                     image = ExifOrientation.apply(image, ExifOrientation.read(bytes));
                 }
@@ -72,11 +78,85 @@ public final class ImageDecoder {
             throw e;
         } catch (IOException | RuntimeException e) {
             String message = String.valueOf(e.getMessage());
+            if (endsEarly(e)) {
+                throw new ImageRejectedException(FailureClass.TRUNCATED, "image data ends early (" + bytes.length
+                        + " bytes): " + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
+            }
             if (message.contains("nsupported")) {
                 throw new ImageRejectedException(FailureClass.UNSUPPORTED_FORMAT, "unsupported image variant: " + message, e);
             }
             throw new ImageRejectedException(FailureClass.UNDECODABLE,
                     "cannot decode image: " + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Every limit before a pixel buffer exists: the declared pixels; those of each entry a container holds
+     * (ICO/CUR directories understate their PNG entries); the bytes the decoded raster takes (16-bit samples
+     * count double), within the budget of maxPixels 8-bit RGBA pixels.
+     */
+    private void refuseAboveLimits(ImageReader reader, String format, byte[] bytes, int width, int height)
+            throws IOException, ImageRejectedException {
+        if ((long) width * height > maxPixels) {
+            throw new ImageRejectedException(FailureClass.TOO_LARGE, format + " declares " + width + "x" + height
+                    + " = " + (long) width * height + " pixels, above the limit of " + maxPixels);
+        }
+        for (ContainerEntries.Entry entry : ContainerEntries.declared(format, bytes)) {
+            if (entry.pixels() > maxPixels) {
+                throw new ImageRejectedException(FailureClass.TOO_LARGE, format + " entry " + entry.index()
+                        + " declares " + entry.width() + "x" + entry.height() + " = " + entry.pixels()
+                        + " pixels (its directory says " + width + "x" + height + "), above the limit of " + maxPixels);
+            }
+        }
+        long bytesPerPixel = decodedBytesPerPixel(reader);
+        long decodedBytes = (long) width * height * bytesPerPixel;
+        if (decodedBytes > maxPixels * 4) {
+            throw new ImageRejectedException(FailureClass.TOO_LARGE, format + " " + width + "x" + height + " at "
+                    + bytesPerPixel + " bytes per pixel decodes to " + decodedBytes + " bytes, above the limit of "
+                    + maxPixels * 4 + " (" + maxPixels + " RGBA pixels)");
+        }
+    }
+
+    /** Bytes per pixel of the raster the reader will allocate (at least 1). */
+    private static long decodedBytesPerPixel(ImageReader reader) throws IOException {
+        Iterator<ImageTypeSpecifier> types = reader.getImageTypes(0);
+        if (types == null || !types.hasNext()) {
+            return 4;
+        }
+        int bits = 0;
+        for (int size : types.next().getSampleModel(1, 1).getSampleSize()) {
+            bits += size;
+        }
+        return Math.max(1, (bits + 7) / 8);
+    }
+
+    /** An end-of-data error anywhere in the cause chain: the bytes stop before the image does. */
+    private static boolean endsEarly(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String message = String.valueOf(t.getMessage());
+            if (t instanceof EOFException || message.contains("Unexpected end of ZLIB") || message.contains("Premature end")
+                    || message.contains("Truncated")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Remembers a reader's warning that the data ended before the image (JPEG decodes the rest as grey). */
+    private static final class TruncationWarnings implements IIOReadWarningListener {
+        private volatile String warning;
+
+        @Override
+        public void warningOccurred(ImageReader source, String message) {
+            String m = String.valueOf(message);
+            String lower = m.toLowerCase(Locale.ROOT);
+            if (lower.contains("premature end") || lower.contains("truncated") || lower.contains("missing eoi")) {
+                warning = m;
+            }
+        }
+
+        String warning() {
+            return warning;
         }
     }
 

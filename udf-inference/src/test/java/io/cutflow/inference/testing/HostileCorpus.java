@@ -60,12 +60,42 @@ public final class HostileCorpus {
         cases.put("zip-named.jpg", bad(zipLike(), "undecodable"));
         cases.put("page.png", bad("<!DOCTYPE html><html><body>404</body></html>".getBytes(StandardCharsets.UTF_8), "undecodable"));
         cases.put("truncated.jpg", bad(Arrays.copyOf(TestImages.jpeg(photo, 0.9f), 300), "undecodable"));
+        byte[] wholeJpeg = TestImages.jpeg(photo, 0.9f);
+        cases.put("truncated-80-percent.jpg", bad(Arrays.copyOf(wholeJpeg, wholeJpeg.length * 8 / 10), "truncated"));
+        byte[] wholePng = TestImages.png(photo);
+        cases.put("truncated-half.png", bad(Arrays.copyOf(wholePng, wholePng.length / 2), "truncated"));
+        cases.put("icon.ico", good(icoWithPngEntry(TestImages.png(scaled(photo, 64, 48)), 64, 48), 64, 48));
+        cases.put("ico-entry-20000x20000.ico", bad(icoWithPngEntry(PngBomb.declaring(20_000, 20_000), 16, 16), "too_large"));
         cases.put("bomb-50000x50000.png", bad(PngBomb.declaring(50_000, 50_000), "too_large"));
         cases.put("over-size-cap.jpg", bad(overCap(maxObjectBytes), "too_large"));
         cases.put("iphone.heic", bad(heicHeader(), "unsupported_format"));
         cases.put("vector.png", bad("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"/>"
                 .getBytes(StandardCharsets.UTF_8), "unsupported_format"));
         return cases;
+    }
+
+    /** An ICO file with one PNG entry whose directory claims the given size (1..256). */
+    public static byte[] icoWithPngEntry(byte[] png, int directoryWidth, int directoryHeight) {
+        java.nio.ByteBuffer ico = java.nio.ByteBuffer.allocate(22 + png.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        ico.putShort((short) 0).putShort((short) 1).putShort((short) 1); // reserved, type icon, one entry
+        ico.put((byte) (directoryWidth & 0xff)).put((byte) (directoryHeight & 0xff)).put((byte) 0).put((byte) 0);
+        ico.putShort((short) 1).putShort((short) 32).putInt(png.length).putInt(22);
+        ico.put(png);
+        return ico.array();
+    }
+
+    /** A 16-bit-per-sample RGB PNG (6 bytes a pixel once decoded). */
+    public static byte[] sixteenBitRgbPng(int width, int height) throws IOException {
+        java.awt.color.ColorSpace srgb = java.awt.color.ColorSpace.getInstance(java.awt.color.ColorSpace.CS_sRGB);
+        java.awt.image.ComponentColorModel model = new java.awt.image.ComponentColorModel(srgb, false, false,
+                java.awt.Transparency.OPAQUE, DataBuffer.TYPE_USHORT);
+        WritableRaster raster = model.createCompatibleWritableRaster(width, height);
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                raster.setPixel(x, y, new int[] {x * 1000, y * 1000, 30000});
+            }
+        }
+        return encode(new BufferedImage(model, raster, false, null), "png");
     }
 
     private static Case good(byte[] bytes, int width, int height) {
