@@ -12,6 +12,7 @@ import io.cutflow.job.db.DatabaseSettings;
 import io.cutflow.job.db.SchemaMigrator;
 import io.cutflow.job.db.TemplateRepository;
 import io.cutflow.job.hashing.ContentHasher;
+import io.cutflow.job.source.RawRoot;
 import io.cutflow.job.dedup.FirstSightingFilter;
 import io.cutflow.job.hashing.HashedObject;
 import io.cutflow.job.resume.SkipCompletedFunction;
@@ -147,7 +148,7 @@ public final class CutflowJob {
                         new KnownObjectFilter(db, lookupBatch, lookupDelayMs), 5, TimeUnit.MINUTES, 2 * lookupBatch)
                 .name("Skip known objects (reconciliation)").uid(UID_KNOWN_OBJECTS);
         // keyed by url: an overwritten name is hashed (and its row written, by the chained sink) in order, newest last
-        SingleOutputStreamOperator<HashedObject> hashed = toRead.keyBy(DiscoveredObject::url).process(new ContentHasher())
+        SingleOutputStreamOperator<HashedObject> hashed = toRead.keyBy(DiscoveredObject::url).process(new ContentHasher(RawRoot.of(raw)))
                 .name("Hash content (MD5 + SHA-256)").uid(UID_HASHER);
         hashed.getSideOutput(ContentHasher.UNREADABLE)
                 .sinkTo(MetadataSinks.discoveryFailures(db, batchSize, batchInterval))

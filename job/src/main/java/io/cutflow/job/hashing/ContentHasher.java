@@ -2,6 +2,8 @@ package io.cutflow.job.hashing;
 
 import io.cutflow.inference.ContentDigest;
 import io.cutflow.job.source.DiscoveredObject;
+import io.cutflow.job.source.Printable;
+import io.cutflow.job.source.RawRoot;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
@@ -38,11 +40,18 @@ public class ContentHasher extends KeyedProcessFunction<String, DiscoveredObject
     /** Objects that cannot be read for a reason of their own (discovery_failures). */
     public static final OutputTag<UnreadableObject> UNREADABLE = new OutputTag<>("unreadable-objects") {};
 
+    private final RawRoot root;
+
     private transient LongCounter seen;
     private transient Counter vanished;
     private transient Counter unreadable;
     private transient LongCounter unreadableCount;
     private transient LongCounter foundLate;
+
+    /** @param root the raw location: nothing outside it is opened, whatever an object's name, link or event says */
+    public ContentHasher(RawRoot root) {
+        this.root = root;
+    }
 
     @Override
     public void open(OpenContext openContext) {
@@ -58,17 +67,28 @@ public class ContentHasher extends KeyedProcessFunction<String, DiscoveredObject
 
     @Override
     public void processElement(DiscoveredObject object, Context ctx, Collector<HashedObject> out) throws Exception {
-        Path path = new Path(object.url());
         if (object.reconciled()) {
             foundLate.add(1); // the known-object filter let it through: the window had missed it
         }
+        if (object.url().endsWith("/")) {
+            unreadable(object, UnreadableObject.UNREADABLE, "a folder the listing cannot read: " + folderError(object.url()), ctx);
+            return;
+        }
+        RawRoot.Refusal refusal = root.refusal(object.url());
+        if (refusal != null) {
+            unreadable(object, refusal.errorClass(), refusal.message(), ctx);
+            return;
+        }
+        Path path = new Path(object.url());
         String special = notARegularFile(path);
         if (special != null) {
             unreadable(object, special, ctx);
             return;
         }
+        java.nio.file.Path local = root.resolvedLocal(object.url());
+        Path opened = local == null ? path : new Path(local.toUri()); // links resolved once, where they were checked
         for (int attempt = 1; ; attempt++) {
-            try (FSDataInputStream in = path.getFileSystem().open(path)) {
+            try (FSDataInputStream in = opened.getFileSystem().open(opened)) {
                 ContentDigest digest = ContentDigest.of(in);
                 seen.add(1);
                 out.collect(new HashedObject(object.url(), digest.md5(), digest.sizeBytes(), digest.sha256()));
@@ -78,7 +98,7 @@ public class ContentHasher extends KeyedProcessFunction<String, DiscoveredObject
                     unreadable(object, e.toString(), ctx); // e.g. "(Permission denied)", "(Is a directory)"
                 } else {
                     vanished.inc();
-                    LOG.info("Skipping {}: it vanished after it was listed", object.url());
+                    LOG.info("Skipping {}: it vanished after it was listed", Printable.of(object.url()));
                 }
                 return;
             } catch (IOException e) {
@@ -89,18 +109,34 @@ public class ContentHasher extends KeyedProcessFunction<String, DiscoveredObject
                 if (attempt == ATTEMPTS) {
                     throw new IOException("cannot read " + object.url() + " after " + ATTEMPTS + " attempts", e);
                 }
-                LOG.warn("Reading {} failed (attempt {}/{}): {}", object.url(), attempt, ATTEMPTS, e.toString());
+                LOG.warn("Reading {} failed (attempt {}/{}): {}", Printable.of(object.url()), attempt, ATTEMPTS, e.toString());
                 Thread.sleep(200L << attempt);
             }
         }
     }
 
     private void unreadable(DiscoveredObject object, String reason, Context ctx) {
+        unreadable(object, UnreadableObject.UNREADABLE, reason, ctx);
+    }
+
+    private void unreadable(DiscoveredObject object, String errorClass, String reason, Context ctx) {
         unreadable.inc();
         unreadableCount.add(1);
-        LOG.warn("Cannot read {}: {} (recorded in discovery_failures)", object.url(), reason);
-        ctx.output(UNREADABLE, new UnreadableObject(object.url(), object.sizeBytes(), UnreadableObject.UNREADABLE, reason,
+        LOG.warn("Cannot read {}: {}: {} (recorded in discovery_failures)", Printable.of(object.url()), errorClass,
+                Printable.of(reason));
+        ctx.output(UNREADABLE, new UnreadableObject(RawRoot.storable(object.url()), object.sizeBytes(), errorClass, reason,
                 System.currentTimeMillis()));
+    }
+
+    /** Why a folder cannot be listed, asked again here (the listing went on without it). */
+    private static String folderError(String folderUrl) {
+        try {
+            Path folder = new Path(folderUrl);
+            io.cutflow.job.source.watch.Folders.list(folder);
+            return "listed now, but not when the listing met it (it will be listed again)";
+        } catch (IOException | RuntimeException e) {
+            return e.toString();
+        }
     }
 
     /** A local name that is not a regular file (a FIFO would block the read forever, a dangling link never reads). */
@@ -113,7 +149,10 @@ public class ContentHasher extends KeyedProcessFunction<String, DiscoveredObject
             return null;
         }
         if (Files.isSymbolicLink(local) && !Files.exists(local)) {
-            return "a symbolic link to nothing";
+            return "a symbolic link to nothing (or a loop of links)";
+        }
+        if (Files.isSymbolicLink(local) && Files.isDirectory(local)) {
+            return "a symbolic link to a folder (links to folders are not followed: no loops, nothing outside the root)";
         }
         if (Files.exists(local, LinkOption.NOFOLLOW_LINKS)) {
             return Files.isDirectory(local) ? "a directory" : "not a regular file (a FIFO, socket or device)";

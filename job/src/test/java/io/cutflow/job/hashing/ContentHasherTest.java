@@ -2,6 +2,7 @@ package io.cutflow.job.hashing;
 
 import io.cutflow.inference.ContentDigest;
 import io.cutflow.job.source.DiscoveredObject;
+import io.cutflow.job.source.RawRoot;
 import io.cutflow.job.support.FlakyFileSystem;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
@@ -37,7 +38,7 @@ class ContentHasherTest {
         FlakyFileSystem.failNextOpens(flaky, 2);
 
         try (KeyedOneInputStreamOperatorTestHarness<String, DiscoveredObject, HashedObject> harness =
-                new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new ContentHasher()),
+                new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new ContentHasher(RawRoot.of(FlakyFileSystem.uri(dir)))),
                         DiscoveredObject::url, Types.STRING)) {
             harness.open();
             for (Path file : List.of(denied, dir.resolve("gone.jpg"), flaky, good)) {

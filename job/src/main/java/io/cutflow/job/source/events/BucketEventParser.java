@@ -3,6 +3,8 @@ package io.cutflow.job.source.events;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cutflow.job.source.DiscoveredObject;
+import io.cutflow.job.source.Printable;
+import io.cutflow.job.source.RawRoot;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichFlatMapFunction;
 import org.apache.flink.metrics.Counter;
@@ -33,6 +35,7 @@ public final class BucketEventParser extends RichFlatMapFunction<String, Discove
 
     private transient ObjectMapper json;
     private transient URI root;
+    private transient RawRoot rawRoot;
     private transient Counter accepted;
     private transient Counter malformed;
     private transient Counter ignored;
@@ -46,6 +49,7 @@ public final class BucketEventParser extends RichFlatMapFunction<String, Discove
     public void open(OpenContext openContext) {
         json = new ObjectMapper();
         root = URI.create(raw.contains("://") || raw.startsWith("file:") ? raw : java.nio.file.Path.of(raw).toUri().toString());
+        rawRoot = RawRoot.of(raw);
         accepted = getRuntimeContext().getMetricGroup().counter("bucketEventsAccepted");
         malformed = getRuntimeContext().getMetricGroup().counter("bucketEventsMalformed");
         ignored = getRuntimeContext().getMetricGroup().counter("bucketEventsIgnored");
@@ -58,8 +62,8 @@ public final class BucketEventParser extends RichFlatMapFunction<String, Discove
             objects = parse(message);
         } catch (RuntimeException | java.io.IOException e) {
             malformed.inc();
-            LOG.warn("Dropping a malformed bucket event ({}): {}", e.getMessage(),
-                    message == null ? "null" : message.substring(0, Math.min(200, message.length())));
+            LOG.warn("Dropping a malformed bucket event ({}): {}", Printable.of(e.getMessage()),
+                    Printable.of(message == null ? "null" : message.substring(0, Math.min(200, message.length()))));
             return;
         }
         objects.forEach(out::collect);
@@ -93,28 +97,30 @@ public final class BucketEventParser extends RichFlatMapFunction<String, Discove
         return objects;
     }
 
-    /** The object's URI under the raw location, or null when it is not under it or its name is hidden. */
+    /**
+     * The object's URI under the raw location, or null when it is not under it or its name is hidden. The key is taken
+     * byte for byte, never resolved: a key with '//' or '..' gives a url the hasher refuses as an unsafe name.
+     */
     private String url(String bucket, String key) {
-        String prefix = root.getPath() == null ? "" : root.getPath().replaceFirst("^/", "");
-        String base;
+        String prefix = "";
         if (root.getAuthority() != null) { // an object store: the event's bucket must be the raw location's
+            prefix = root.getPath() == null ? "" : root.getPath().replaceFirst("^/", "");
+            if (!prefix.isEmpty() && !prefix.endsWith("/")) {
+                prefix += "/"; // incoming-private/x.jpg is not under incoming
+            }
             if (!bucket.equals(root.getAuthority()) || !key.startsWith(prefix)) {
                 return null;
             }
-            base = root.getScheme() + "://" + bucket + "/";
-        } else { // a local folder fed by a notifier: keys are relative to it, whatever the bucket is called
-            base = null;
-            prefix = "";
-        }
+        } // a local folder fed by a notifier: keys are relative to it, whatever the bucket is called
         for (String segment : key.substring(prefix.length()).split("/")) {
             if (segment.startsWith(".") || segment.startsWith("_")) {
                 return null; // hidden, as the listing skips it
             }
         }
-        if (base == null) {
-            // named as the listing names local files (file:/abs/path), so both paths give the same image_urls row
-            return root.getScheme() + ":" + java.nio.file.Path.of(root).resolve(key.replaceFirst("^/", "")).toAbsolutePath();
+        if (root.getAuthority() != null) {
+            return root.getScheme() + "://" + bucket + "/" + key;
         }
-        return base + key;
+        // named as the listing names local files (file:/abs/path), so both paths give the same image_urls row
+        return rawRoot.url() + "/" + key;
     }
 }

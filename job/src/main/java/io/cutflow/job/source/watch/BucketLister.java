@@ -3,15 +3,12 @@ package io.cutflow.job.source.watch;
 import org.apache.flink.core.fs.FileStatus;
 import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
+import io.cutflow.job.source.Printable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -28,6 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * while or after writing) are skipped, as Flink's file sources do, and counted.
  */
 final class BucketLister implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BucketLister.class);
 
     private final Path root;
     private final ExecutorService pool;
@@ -58,7 +57,7 @@ final class BucketLister implements AutoCloseable {
         FileStatus[] top;
         try {
             calls.incrementAndGet();
-            top = children(fs, root);
+            top = Folders.children(fs, root);
         } catch (FileNotFoundException e) {
             return new ArrayList<>(); // the prefix does not exist yet (mutable: the enumerator sorts the listing)
         }
@@ -68,14 +67,14 @@ final class BucketLister implements AutoCloseable {
         List<ListedObject> found = new ArrayList<>();
         List<Future<List<ListedObject>>> subtrees = new ArrayList<>();
         for (FileStatus status : top) {
-            if (hidden(status.getPath())) {
+            if (hidden(status)) {
                 hidden.incrementAndGet();
                 continue;
             }
             if (status.isDir()) {
                 subtrees.add(pool.submit(() -> {
                     List<ListedObject> out = new ArrayList<>();
-                    walk(fs, status.getPath(), minModifiedAtMs, out, hidden, calls);
+                    walk(fs, status, minModifiedAtMs, out, hidden, calls);
                     return out;
                 }));
             } else {
@@ -95,27 +94,30 @@ final class BucketLister implements AutoCloseable {
         return found;
     }
 
-    private static void walk(FileSystem fs, Path dir, long minModifiedAtMs, List<ListedObject> out, AtomicInteger hidden,
-            AtomicLong calls) {
+    private static void walk(FileSystem fs, FileStatus dir, long minModifiedAtMs, List<ListedObject> out,
+            AtomicInteger hidden, AtomicLong calls) {
         FileStatus[] children;
         try {
             calls.incrementAndGet();
-            children = children(fs, dir);
+            children = Folders.children(fs, dir.getPath());
         } catch (FileNotFoundException e) {
             return; // deleted while listing
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            // one unreadable folder (permissions, a failing prefix) is a row of its own; the rest is listed
+            LOG.warn("Cannot list {}: {}; listing the rest", Printable.of(Folders.url(dir)), Printable.of(e.toString()));
+            out.add(unreadableFolder(dir));
+            return;
         }
         if (children == null) {
             return;
         }
         for (FileStatus child : children) {
-            if (hidden(child.getPath())) {
+            if (hidden(child)) {
                 hidden.incrementAndGet();
                 continue;
             }
             if (child.isDir()) {
-                walk(fs, child.getPath(), minModifiedAtMs, out, hidden, calls);
+                walk(fs, child, minModifiedAtMs, out, hidden, calls);
             } else {
                 keep(child, minModifiedAtMs, out);
             }
@@ -124,87 +126,19 @@ final class BucketLister implements AutoCloseable {
 
     private static void keep(FileStatus status, long minModifiedAtMs, List<ListedObject> out) {
         if (status.getModificationTime() >= minModifiedAtMs) {
-            out.add(new ListedObject(status.getPath().toString(), status.getLen(), status.getModificationTime()));
+            out.add(new ListedObject(Folders.url(status), status.getLen(), status.getModificationTime()));
         }
     }
 
-    /**
-     * The entries of a folder. Local folders are read here: Flink's LocalFileSystem.listStatus throws
-     * FileNotFoundException for the whole folder when one entry is a link to nothing, which made every file in it
-     * invisible; here such an entry is listed (with the link's own times), and the hasher records it as unreadable.
-     */
-    static FileStatus[] children(FileSystem fs, Path dir) throws IOException {
-        if (fs.isDistributedFS()) {
-            return fs.listStatus(dir);
-        }
-        java.nio.file.Path local = java.nio.file.Path.of(dir.toUri().getPath());
-        if (!Files.isDirectory(local)) {
-            return fs.listStatus(dir); // a file, or nothing yet
-        }
-        List<FileStatus> entries = new ArrayList<>();
-        try (DirectoryStream<java.nio.file.Path> stream = Files.newDirectoryStream(local)) {
-            for (java.nio.file.Path entry : stream) {
-                BasicFileAttributes attributes;
-                try {
-                    attributes = Files.readAttributes(entry, BasicFileAttributes.class);
-                } catch (NoSuchFileException e) {
-                    try {
-                        attributes = Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                    } catch (NoSuchFileException gone) {
-                        continue; // deleted while listing
-                    }
-                }
-                // named as LocalFileSystem names them (file:/abs/path): the url of an object must not depend on how it was listed
-                Path path = new Path(fs.getUri().getScheme() + ":" + entry.toAbsolutePath());
-                entries.add(new LocalEntry(path, attributes.isDirectory(),
-                        attributes.isDirectory() ? 0 : attributes.size(), attributes.lastModifiedTime().toMillis()));
-            }
-        } catch (NoSuchFileException e) {
-            throw new FileNotFoundException(e.getMessage());
-        }
-        return entries.toArray(new FileStatus[0]);
+    /** A folder that could not be listed, as an entry its url with a trailing '/' names: the hasher records why. */
+    static ListedObject unreadableFolder(FileStatus dir) {
+        String url = Folders.url(dir);
+        return new ListedObject(url.endsWith("/") ? url : url + "/", 0, dir.getModificationTime());
     }
 
-    /** A local folder entry as the watch source sees it. */
-    private record LocalEntry(Path path, boolean dir, long len, long modifiedAtMs) implements FileStatus {
-        @Override
-        public long getLen() {
-            return len;
-        }
-
-        @Override
-        public long getBlockSize() {
-            return len;
-        }
-
-        @Override
-        public short getReplication() {
-            return 1;
-        }
-
-        @Override
-        public long getModificationTime() {
-            return modifiedAtMs;
-        }
-
-        @Override
-        public long getAccessTime() {
-            return 0;
-        }
-
-        @Override
-        public boolean isDir() {
-            return dir;
-        }
-
-        @Override
-        public Path getPath() {
-            return path;
-        }
-    }
-
-    static boolean hidden(Path path) {
-        String name = path.getName();
+    static boolean hidden(FileStatus entry) {
+        String url = Folders.url(entry);
+        String name = url.substring(url.lastIndexOf('/', url.length() - 2) + 1);
         return name.startsWith(".") || name.startsWith("_");
     }
 

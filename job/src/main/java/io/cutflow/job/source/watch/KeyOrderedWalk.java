@@ -6,6 +6,9 @@ import org.apache.flink.core.fs.Path;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import io.cutflow.job.source.Printable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,6 +24,8 @@ import java.util.List;
  * again. Hidden names are skipped and counted, as {@link BucketLister} does.
  */
 final class KeyOrderedWalk {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KeyOrderedWalk.class);
 
     private final FileSystem fs;
     private final Deque<Frame> frames = new ArrayDeque<>();
@@ -46,7 +51,11 @@ final class KeyOrderedWalk {
     /** A walk over everything under {@code root} whose url sorts after {@code cursor} (null: from the start). */
     static KeyOrderedWalk after(Path root, String cursor) throws IOException {
         KeyOrderedWalk walk = new KeyOrderedWalk(root.getFileSystem());
-        walk.push(root, cursor);
+        try {
+            walk.push(root, cursor);
+        } catch (FileNotFoundException e) {
+            // the prefix does not exist yet: an empty walk
+        }
         return walk;
     }
 
@@ -70,9 +79,19 @@ final class KeyOrderedWalk {
                 after = null;
             }
             if (entry.isDir()) {
-                push(entry.getPath(), after != null && after.startsWith(key) ? after : null);
+                try {
+                    push(entry.getPath(), after != null && after.startsWith(key) ? after : null);
+                } catch (FileNotFoundException gone) {
+                    // deleted while walking
+                } catch (IOException e) {
+                    // one unreadable folder is a row of its own; the walk goes on past it
+                    LOG.warn("Cannot list {}: {}; walking on", Printable.of(key), Printable.of(e.toString()));
+                    if (after == null) {
+                        out.add(BucketLister.unreadableFolder(entry));
+                    }
+                }
             } else if (after == null) {
-                out.add(new ListedObject(entry.getPath().toString(), entry.getLen(), entry.getModificationTime()));
+                out.add(new ListedObject(Folders.url(entry), entry.getLen(), entry.getModificationTime()));
             }
         }
         return out;
@@ -91,19 +110,14 @@ final class KeyOrderedWalk {
     }
 
     private void push(Path dir, String after) throws IOException {
-        FileStatus[] entries;
-        try {
-            listCalls++;
-            entries = BucketLister.children(fs, dir);
-        } catch (FileNotFoundException e) {
-            return; // gone, or the prefix does not exist yet
-        }
+        listCalls++;
+        FileStatus[] entries = Folders.children(fs, dir);
         if (entries == null) {
             return;
         }
         List<FileStatus> visible = new ArrayList<>(entries.length);
         for (FileStatus entry : entries) {
-            if (BucketLister.hidden(entry.getPath())) {
+            if (BucketLister.hidden(entry)) {
                 hiddenSkipped++;
             } else {
                 visible.add(entry);
@@ -116,7 +130,7 @@ final class KeyOrderedWalk {
 
     /** An object's url; a folder's url with a trailing '/', as its keys begin. */
     private static String key(FileStatus entry) {
-        String url = entry.getPath().toString();
+        String url = Folders.url(entry);
         return entry.isDir() && !url.endsWith("/") ? url + "/" : url;
     }
 }
