@@ -105,7 +105,8 @@ public final class ReprocessCommand {
             throw new IllegalArgumentException("retry selects under each content's own template version: use"
                     + " reprocess --template ID --from-template ID");
         }
-        return new Request(retry, template, fromTemplate, status, errorClass, since, until, prefix, md5s, runId, dryRun, rest);
+        return new Request(retry, template, fromTemplate, status, errorClass, since, until, prefix, md5s, runId, dryRun,
+                rest);
     }
 
     /**

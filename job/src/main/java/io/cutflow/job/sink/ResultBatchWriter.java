@@ -83,15 +83,16 @@ public final class ResultBatchWriter extends BufferedBatchWriter<InferenceResult
         if (processed == null) {
             return;
         }
+        try (PreparedStatement ps = c.prepareStatement(ResultUpserts.HAS_PROCESSED_LOCATIONS);
+                ResultSet rs = ps.executeQuery()) {
+            if (!rs.next() || !rs.getBoolean(1)) {
+                LOG.warn("processed_locations does not exist (schema before V10): where this job writes is not recorded");
+                return;
+            }
+        }
         try (PreparedStatement ps = c.prepareStatement(ResultUpserts.PROCESSED_LOCATION)) {
             ps.setString(1, processed);
             ps.executeUpdate();
-        } catch (SQLException e) {
-            if (!"42P01".equals(e.getSQLState())) { // undefined_table: a schema before V10 (cutflow.db.migrate off)
-                throw e;
-            }
-            c.rollback();
-            LOG.warn("processed_locations does not exist (schema before V10): where this job writes is not recorded");
         }
     }
 

@@ -105,6 +105,9 @@ final class ResultUpserts {
             INSERT INTO processed_locations (location) VALUES (?)
             ON CONFLICT (location) DO UPDATE SET last_used_at = now()""";
 
+    /** Whether the schema has processed_locations (V10); a schema before it, with cutflow.db.migrate off, has not. */
+    static final String HAS_PROCESSED_LOCATIONS = "SELECT to_regclass('processed_locations') IS NOT NULL";
+
     /** The assets of the batch's outcomes, whatever the job row's conflict rule decided (as the files were written). */
     static final String RESULT_ASSETS = """
             INSERT INTO result_assets (md5, template_id, template_version, asset_type, storage_path, width, height,
