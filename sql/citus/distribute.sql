@@ -15,15 +15,18 @@
 --
 -- Tested on Citus 13.2.2 with PostgreSQL 15.18 (coordinator + 2 workers on loopback, job/src/test/.../citus/): from
 -- an empty database, twice, on a database migrated to V5 without Citus and moved to it with rows in every table, and
--- with a later (V10-style) migration applied to the distributed tables (CitusSchemaTest).
+-- with a later (V11-style) migration applied to the distributed tables (CitusSchemaTest). processed_locations (V10)
+-- was added without a Citus installation at hand: CitusSchemaTest expects it as a reference table.
 --
 -- Layout
 --   md5 tables (original_images, processing_jobs, result_assets, processing_attempts): distributed by md5 in one
 --     colocation group, so joins on md5 and the sink's per-content writes run shard-locally.
 --   image_urls and discovery_failures: distributed by url in a second colocation group (a url must be unique).
---   param_templates, reprocess_runs: small, replicated to every node (reference tables). param_templates keeps V3's
---     immutability trigger on every node, which Citus allows only with citus.enable_unsafe_triggers (its "unsafe" is
---     about triggers that touch other shards; this one only raises an error).
+--   param_templates, reprocess_runs, processed_locations (V10): small, replicated to every node (reference tables).
+--     param_templates keeps V3's immutability trigger on every node, which Citus allows only with
+--     citus.enable_unsafe_triggers (its "unsafe" is about triggers that touch other shards; this one only raises an
+--     error). V10 creates processed_locations on the coordinator of a distributed database as a local table: the
+--     run of this file after it makes it a reference table.
 --   flyway_schema_history and product_assets_view stay local to the coordinator.
 -- Shard count: citus.shard_count (32 by default) when the first table is distributed. Each shard keeps the table's
 -- native hash partitions (cutflow.db.partitions when the schema was created); docs/analysts.md says which count suits
@@ -56,12 +59,16 @@ WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'param_te
 SELECT create_reference_table('reprocess_runs')
 WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'reprocess_runs'::regclass);
 
+SELECT create_reference_table('processed_locations')
+WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'processed_locations'::regclass);
+
 -- Distributing a non-empty table copies its rows into the shards and leaves the originals, invisible, in the
 -- coordinator's local table: free that space (a no-op for tables that were empty or are already truncated).
 SELECT truncate_local_data_after_distributing_table(p.logicalrelid)
 FROM pg_dist_partition p JOIN pg_class k ON k.oid = p.logicalrelid
 WHERE NOT k.relispartition
   AND p.logicalrelid::text IN ('original_images', 'processing_jobs', 'result_assets', 'processing_attempts',
-                               'image_urls', 'discovery_failures', 'param_templates', 'reprocess_runs');
+                               'image_urls', 'discovery_failures', 'param_templates', 'reprocess_runs',
+                               'processed_locations');
 
 RESET citus.enable_unsafe_triggers;

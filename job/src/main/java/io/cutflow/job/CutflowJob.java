@@ -178,7 +178,7 @@ public final class CutflowJob {
                         TimeUnit.MILLISECONDS, capacity)
                 .name("Background removal").uid(UID_INFERENCE)
                 .map(new ResultTally()).name("Tally results").uid(UID_TALLY);
-        results.sinkTo(MetadataSinks.results(db, batchSize, batchInterval)).name("processing_jobs + result_assets").uid(UID_SINK_RESULTS);
+        results.sinkTo(MetadataSinks.results(db, batchSize, batchInterval, processed)).name("processing_jobs + result_assets").uid(UID_SINK_RESULTS);
     }
 
     /** The inference settings without templates (the task managers resolve those); the model is checked where it runs. */

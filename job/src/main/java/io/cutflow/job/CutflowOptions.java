@@ -176,9 +176,10 @@ public final class CutflowOptions {
                     + " marking them needs_manual_review; a model error followed by a success stays a row. 0: never");
 
     public static final ConfigOption<Boolean> RESUME_SKIP_COMPLETED = key("cutflow.resume.skip-completed").booleanType()
-            .defaultValue(true).withDescription("Before inference, skip contents that already have a success row for"
-                    + " every configured template version (re-runs, restarts without state and killed backfills redo"
-                    + " only what was not finished)");
+            .defaultValue(true).withDescription("Before inference, skip contents that already have a final outcome"
+                    + " for every configured template version: a success, or a failure that is a verdict on the bytes"
+                    + " (empty, undecodable, unsupported_format, too_large, model_error; bin/cutflow retry takes those)."
+                    + " Re-runs, restarts without state and killed backfills redo only what was not finished");
 
     public static final ConfigOption<Integer> RESUME_BATCH_SIZE = key("cutflow.resume.batch-size").intType()
             .defaultValue(256).withDescription("Contents per completed-work lookup (one statement)");

@@ -64,7 +64,8 @@ public final class CutflowCli {
             System.err.println("usage: bin/cutflow run [--raw URI] [--processed URI] [--jdbc-url URL] [--once] [--model PATH] [-Dkey=value ...]");
             System.err.println("       bin/cutflow migrate [--jdbc-url URL]");
             System.err.println("       bin/cutflow bootstrap-state --jdbc-url URL --savepoint PATH");
-            System.err.println("       bin/cutflow reprocess --jdbc-url URL --template ID[@VERSION] [--from-template ID] [--processed URI]"
+            System.err.println("       bin/cutflow reprocess --jdbc-url URL --template ID[@VERSION] [--from-template ID[@VERSION]]"
+                    + " [--processed URI]"
                     + " [--status failed|needs_manual_review|success|any] [--error-class CLASS] [--since T] [--until T]"
                     + " [--url-prefix P] [--md5 M ...] [--run ID] [--dry-run]");
             System.err.println("       bin/cutflow retry --jdbc-url URL [--template ID[@VERSION]] [--status failed|needs_manual_review] ...");

@@ -38,21 +38,28 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code bin/cutflow reprocess --template ID[@VERSION] [--from-template ID] [--processed URI]
+ * {@code bin/cutflow reprocess --template ID[@VERSION] [--from-template ID[@VERSION]] [--processed URI]
  * [--status failed|needs_manual_review|success|any]
  * [--error-class CLASS] [--since T] [--until T] [--url-prefix P] [--md5 M ...] [--run ID] [--dry-run]} and
  * {@code bin/cutflow retry}: the selected contents run once more through the job's own inference and results sink,
  * in a bounded local job, while the streaming job goes on. Exactly once per run: every outcome is a
  * processing_attempts row with the run id, so a killed run started again skips what it finished; the job row takes
- * the newer outcome (a success replaces a failure, never the other way) and adds up the attempts.
+ * the newer outcome (a success replaces a failure, never the other way) and adds up the attempts. The assets go to
+ * --processed, else where the streaming job writes (processed_locations), else where the selected contents' assets
+ * are.
  */
 public final class ReprocessCommand {
 
     private ReprocessCommand() {}
 
-    /** What a command line asked for: the selection, the run id, dry run, and everything else for the Flink config. */
-    public record Request(String templateSpec, String fromTemplate, String status, String errorClass, Instant since,
-            Instant until, String urlPrefix, Set<String> md5s, String runId, boolean dryRun, List<String> jobArgs) {}
+    /**
+     * What a command line asked for: the selection, the run id, dry run, and everything else for the Flink config.
+     * {@code retry} selects under each content's own template version; reprocess by {@code fromTemplate}
+     * (ID[@VERSION]; null: any template).
+     */
+    public record Request(boolean retry, String templateSpec, String fromTemplate, String status, String errorClass,
+            Instant since, Instant until, String urlPrefix, Set<String> md5s, String runId, boolean dryRun,
+            List<String> jobArgs) {}
 
     public static Request parse(String command, String[] args) {
         boolean retry = command.equals("retry");
@@ -94,7 +101,12 @@ public final class ReprocessCommand {
         if (retry && !List.of("failed", "needs_manual_review").contains(status)) {
             throw new IllegalArgumentException("retry takes --status failed or needs_manual_review (reprocess takes any)");
         }
-        return new Request(template, fromTemplate, status, errorClass, since, until, prefix, md5s, runId, dryRun, rest);
+        if (retry && fromTemplate != null) {
+            throw new IllegalArgumentException("retry selects under each content's own template version: use"
+                    + " reprocess --template ID --from-template ID");
+        }
+        return new Request(retry, template, fromTemplate, status, errorClass, since, until, prefix, md5s, runId, dryRun,
+                rest);
     }
 
     /**
@@ -116,8 +128,17 @@ public final class ReprocessCommand {
         int exit = 0;
         for (String spec : specs) {
             ParameterTemplate template = TemplateRepository.load(db, List.of(spec)).get(0);
-            ReprocessSelection selection = new ReprocessSelection(template, request.fromTemplate(), request.status(),
-                    request.errorClass(), request.since(), request.until(), request.urlPrefix(), request.md5s());
+            ReprocessSelection selection;
+            if (request.retry()) {
+                selection = ReprocessSelection.retry(template, request.status(), request.errorClass(), request.since(),
+                        request.until(), request.urlPrefix(), request.md5s());
+            } else {
+                String from = request.fromTemplate();
+                int at = from == null ? -1 : from.indexOf('@');
+                selection = new ReprocessSelection(template, at < 0 ? from : from.substring(0, at),
+                        at < 0 ? null : Integer.valueOf(from.substring(at + 1)), request.status(), request.errorClass(),
+                        request.since(), request.until(), request.urlPrefix(), request.md5s());
+            }
             exit = Math.max(exit, runOne(selection, request, config, db, out));
         }
         return exit;
@@ -129,27 +150,39 @@ public final class ReprocessCommand {
         String runId = request.runId() != null ? request.runId() : selection.derivedRunId();
         List<InferenceRequest> contents;
         String processed;
+        String processedFrom;
         try (Connection c = db.connect()) {
             contents = selection.select(c, runId);
-            processed = config.contains(CutflowOptions.PROCESSED) ? config.get(CutflowOptions.PROCESSED)
-                    : existingProcessedBase(c, contents);
+            if (config.contains(CutflowOptions.PROCESSED)) {
+                processed = config.get(CutflowOptions.PROCESSED);
+                processedFrom = "--processed";
+            } else if ((processed = streamingJobProcessed(c)) != null) {
+                processedFrom = "where the streaming job writes";
+            } else {
+                processed = existingProcessedBase(c, contents);
+                processedFrom = "where the selection's existing assets are";
+            }
         }
-        out.printf("Run %s: %s@%d, status %s: %d contents to process%n", runId, template.id(), template.version(),
-                selection.status(), contents.size());
+        out.printf("Run %s: %s@%d, status %s from template %s: %d contents to process%n", runId, template.id(),
+                template.version(), selection.status(), selection.filterTemplate(), contents.size());
+        if (processed != null && !contents.isEmpty()) {
+            out.printf("Assets go to %s (%s)%n", processed, processedFrom);
+        }
         if (request.dryRun() || contents.isEmpty()) {
             contents.stream().limit(20).forEach(r -> out.printf("  %s %s%n", r.md5(), r.url()));
             if (contents.size() > 20) {
                 out.printf("  ... and %d more%n", contents.size() - 20);
             }
             if (!request.dryRun()) {
-                recordRun(db, selection, runId, 0, true);
+                recordRun(db, selection, runId, processed, 0, true);
             }
             return 0;
         }
         if (processed == null) {
-            throw new IllegalArgumentException("none of the selected contents has assets yet: say where they go with --processed");
+            throw new IllegalArgumentException("no streaming job has recorded where it writes (processed_locations) and"
+                    + " none of the selected contents has assets yet: say where the assets go with --processed");
         }
-        recordRun(db, selection, runId, contents.size(), false);
+        recordRun(db, selection, runId, processed, contents.size(), false);
 
         config.set(CutflowOptions.PROCESSED, processed);
         InferenceSettings inference = CutflowJob.inferenceSettings(config, processed);
@@ -177,7 +210,7 @@ public final class ReprocessCommand {
         progress.follow(client, 2000);
         JobExecutionResult result = client.getJobExecutionResult().get();
         progress.report(result.getAllAccumulatorResults());
-        recordRun(db, selection, runId, contents.size(), true);
+        recordRun(db, selection, runId, processed, contents.size(), true);
         printSummary(db, runId, out);
         return 0;
     }
@@ -197,6 +230,15 @@ public final class ReprocessCommand {
         return specs;
     }
 
+    /** Where the streaming job writes its assets: the processed location it used last (V10); null if none recorded. */
+    private static String streamingJobProcessed(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT location FROM processed_locations ORDER BY last_used_at DESC, location LIMIT 1");
+                ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
     /** Where the first selected content with assets has them (the part of its storage path before md5[0:2]/md5/). */
     private static String existingProcessedBase(Connection c, List<InferenceRequest> contents) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
@@ -214,25 +256,28 @@ public final class ReprocessCommand {
         }
     }
 
-    private static void recordRun(DatabaseSettings db, ReprocessSelection s, String runId, int selected, boolean finished)
-            throws SQLException {
+    private static void recordRun(DatabaseSettings db, ReprocessSelection s, String runId, String processed,
+            int selected, boolean finished) throws SQLException {
         try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement("""
-                INSERT INTO reprocess_runs (run_id, template_id, template_version, filters, selected, finished_at)
-                VALUES (?, ?, ?, jsonb_build_object('status', CAST(? AS text), 'error_class', CAST(? AS text),
-                        'since', CAST(? AS timestamptz), 'until', CAST(? AS timestamptz), 'url_prefix', CAST(? AS text),
-                        'md5', CAST(? AS text[])), ?, CASE WHEN ? THEN now() END)
-                ON CONFLICT (run_id) DO UPDATE SET selected = EXCLUDED.selected, finished_at = EXCLUDED.finished_at
+                INSERT INTO reprocess_runs (run_id, template_id, template_version, filters, processed, selected, finished_at)
+                VALUES (?, ?, ?, jsonb_build_object('from_template', CAST(? AS text), 'status', CAST(? AS text),
+                        'error_class', CAST(? AS text), 'since', CAST(? AS timestamptz), 'until', CAST(? AS timestamptz),
+                        'url_prefix', CAST(? AS text), 'md5', CAST(? AS text[])), ?, ?, CASE WHEN ? THEN now() END)
+                ON CONFLICT (run_id) DO UPDATE SET selected = EXCLUDED.selected, finished_at = EXCLUDED.finished_at,
+                    processed = COALESCE(EXCLUDED.processed, reprocess_runs.processed)
                 """)) {
             int i = 1;
             ps.setString(i++, runId);
             ps.setString(i++, s.template().id());
             ps.setInt(i++, s.template().version());
+            ps.setString(i++, s.filterTemplate());
             ps.setString(i++, s.status());
             ps.setString(i++, s.errorClass());
             ps.setTimestamp(i++, s.since() == null ? null : Timestamp.from(s.since()));
             ps.setTimestamp(i++, s.until() == null ? null : Timestamp.from(s.until()));
             ps.setString(i++, s.urlPrefix());
             ps.setArray(i++, c.createArrayOf("text", s.md5s().stream().sorted().toArray()));
+            ps.setString(i++, processed);
             ps.setInt(i++, selected);
             ps.setBoolean(i, finished);
             ps.executeUpdate();

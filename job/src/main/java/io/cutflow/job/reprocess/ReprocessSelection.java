@@ -28,16 +28,17 @@ import java.util.stream.Collectors;
  * their url (original_images.source_url, one of the content's image_urls; the owner's name where that one is an MD5
  * collision), and must still have the owner's SHA-256 where it is known.
  *
- * @param filterTemplateId whose job rows the status, error-class and time filters look at (--from-template; the
- *     target template's id by default)
- * @param status failed, needs_manual_review, success (a job row of that template id with that status) or any
+ * @param filterTemplateId whose job rows the status, error-class and time filters look at (--from-template); null:
+ *     a job row of any template (reprocess --template NEW --status success: every content that succeeded)
+ * @param filterTemplateVersion that template's version only (retry: each content's own template version); null: any
+ * @param status failed, needs_manual_review, success (a job row of that template with that status) or any
  *     (every content, with or without a row)
  * @param since finished_at of that job row (upload time of the content with status any), inclusive; null: open
  * @param urlPrefix at least one of the content's urls starts with it; null: any
  * @param md5s only these contents; empty: any
  */
-public record ReprocessSelection(ParameterTemplate template, String filterTemplateId, String status, String errorClass,
-        Instant since, Instant until, String urlPrefix, Set<String> md5s) {
+public record ReprocessSelection(ParameterTemplate template, String filterTemplateId, Integer filterTemplateVersion,
+        String status, String errorClass, Instant since, Instant until, String urlPrefix, Set<String> md5s) {
 
     public static final Set<String> STATUSES = Set.of("failed", "needs_manual_review", "success", "any");
 
@@ -46,7 +47,22 @@ public record ReprocessSelection(ParameterTemplate template, String filterTempla
             throw new IllegalArgumentException("--status must be one of " + new TreeSet<>(STATUSES) + ": " + status);
         }
         md5s = Set.copyOf(md5s);
-        filterTemplateId = filterTemplateId == null ? template.id() : filterTemplateId;
+        if (filterTemplateId == null && filterTemplateVersion != null) {
+            throw new IllegalArgumentException("a template version to select by needs its template id");
+        }
+    }
+
+    /** Retry: the contents in {@code status} under the target template version itself. */
+    public static ReprocessSelection retry(ParameterTemplate template, String status, String errorClass, Instant since,
+            Instant until, String urlPrefix, Set<String> md5s) {
+        return new ReprocessSelection(template, template.id(), template.version(), status, errorClass, since, until,
+                urlPrefix, md5s);
+    }
+
+    /** The job rows the filters look at, as the command line would name them: id or id@version; * for any template. */
+    public String filterTemplate() {
+        return filterTemplateId == null ? "*" : filterTemplateVersion == null ? filterTemplateId
+                : filterTemplateId + "@" + filterTemplateVersion;
     }
 
     /**
@@ -55,7 +71,7 @@ public record ReprocessSelection(ParameterTemplate template, String filterTempla
      */
     public String derivedRunId() {
         try {
-            String key = String.join("\u0000", template.id(), Integer.toString(template.version()), filterTemplateId, status,
+            String key = String.join("\u0000", template.id(), Integer.toString(template.version()), filterTemplate(), status,
                     String.valueOf(errorClass), String.valueOf(since), String.valueOf(until), String.valueOf(urlPrefix),
                     String.join(",", new TreeSet<>(md5s)));
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
@@ -72,7 +88,9 @@ public record ReprocessSelection(ParameterTemplate template, String filterTempla
             FROM original_images o
             WHERE (CAST(? AS text) = 'any' OR EXISTS (
                       SELECT 1 FROM processing_jobs j
-                      WHERE j.md5 = o.md5 AND j.template_id = ? AND j.status = ?
+                      WHERE j.md5 = o.md5 AND j.status = ?
+                        AND (CAST(? AS text) IS NULL OR j.template_id = ?)
+                        AND (CAST(? AS int) IS NULL OR j.template_version = ?)
                         AND (CAST(? AS text) IS NULL OR j.error_class = ?)
                         AND (CAST(? AS timestamptz) IS NULL OR j.finished_at >= ?)
                         AND (CAST(? AS timestamptz) IS NULL OR j.finished_at < ?)))
@@ -96,8 +114,11 @@ public record ReprocessSelection(ParameterTemplate template, String filterTempla
             ps.setString(i++, urlPrefix);
             ps.setString(i++, urlPrefix == null ? null : likePrefix(urlPrefix));
             ps.setString(i++, status);
-            ps.setString(i++, filterTemplateId);
             ps.setString(i++, status);
+            ps.setString(i++, filterTemplateId);
+            ps.setString(i++, filterTemplateId);
+            ps.setObject(i++, filterTemplateVersion, java.sql.Types.INTEGER);
+            ps.setObject(i++, filterTemplateVersion, java.sql.Types.INTEGER);
             ps.setString(i++, errorClass);
             ps.setString(i++, errorClass);
             for (Instant t : new Instant[] {since, since, until, until}) {

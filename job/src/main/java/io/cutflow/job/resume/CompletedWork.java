@@ -4,6 +4,7 @@ import io.cutflow.inference.InferenceRequest;
 import io.cutflow.inference.ParameterTemplate;
 import io.cutflow.job.db.DatabaseSettings;
 import io.cutflow.job.db.SessionConnection;
+import io.cutflow.job.outcome.FinalOutcomes;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -15,10 +16,14 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * What the database says is done: the contents that already have a {@code success} job row for every one of the
- * job's template versions, and the names whose content is not the one that owns their MD5 (an MD5 collision:
- * original_images.sha256 differs). One indexed probe per content and template (the primary key of processing_jobs),
- * a whole batch in one statement.
+ * What the database says is done: the contents that already have a final outcome for every one of the job's template
+ * versions, and the names whose content is not the one that owns their MD5 (an MD5 collision: original_images.sha256
+ * differs). One indexed probe per content and template (the primary key of processing_jobs), a whole batch in one
+ * statement.
+ *
+ * <p>Final outcomes: a success, or a failure that is a verdict on the bytes ({@link FinalOutcomes}); a content
+ * whose failure is about its name, the moment or the store (vanished, content_changed, timeout, io_error) is
+ * attempted again.
  */
 public final class CompletedWork implements AutoCloseable {
 
@@ -35,7 +40,7 @@ public final class CompletedWork implements AutoCloseable {
             CROSS JOIN LATERAL (
                 SELECT (SELECT o.sha256 FROM original_images o WHERE o.md5 = m.md5) AS owner_sha256,
                        (SELECT count(*) FROM processing_jobs j
-                        WHERE j.md5 = m.md5 AND j.status = 'success'
+                        WHERE j.md5 = m.md5 AND """ + FinalOutcomes.condition("j") + """
                           AND (j.template_id, j.template_version) IN (SELECT * FROM unnest(CAST(? AS text[]), CAST(? AS int[])))
                        ) = ? AS done
             ) p
@@ -47,15 +52,14 @@ public final class CompletedWork implements AutoCloseable {
             SELECT md5, encode(sha256, 'hex') FROM original_images WHERE md5 = ANY (CAST(? AS bpchar[]))
             """;
 
-    /** Citus: the successes of the batch's md5s per template version (key@version), counted here. */
-    private static final String SUCCESSES_ON_CITUS = """
+    /** Citus: the final outcomes of the batch's md5s per template version (key@version), counted here. */
+    private static final String FINAL_ON_CITUS = """
             SELECT md5, template_id || '@' || template_version FROM processing_jobs
-            WHERE md5 = ANY (CAST(? AS bpchar[])) AND status = 'success'
-            """;
+            WHERE md5 = ANY (CAST(? AS bpchar[])) AND """ + FinalOutcomes.condition("processing_jobs");
 
     /**
-     * What the database says of a batch: contents done for every template, and the names whose content is not their
-     * MD5's owner (an MD5 collision: never inferred under it).
+     * What the database says of a batch: contents with a final outcome for every template, and the names whose
+     * content is not their MD5's owner (an MD5 collision: never inferred under it).
      */
     public record Lookup(Set<String> done, Set<String> collidingUrls) {}
 
@@ -77,9 +81,10 @@ public final class CompletedWork implements AutoCloseable {
             ps.setArray(1, connection.createArrayOf("text", requests.stream().map(InferenceRequest::url).toArray()));
             ps.setArray(2, connection.createArrayOf("bpchar", requests.stream().map(InferenceRequest::md5).toArray()));
             ps.setArray(3, connection.createArrayOf("text", requests.stream().map(InferenceRequest::sha256).toArray()));
-            ps.setArray(4, connection.createArrayOf("text", ids));
-            ps.setArray(5, connection.createArrayOf("int4", versions));
-            ps.setInt(6, templates.size());
+            ps.setArray(4, connection.createArrayOf("text", FinalOutcomes.FAILURE_CLASSES.toArray()));
+            ps.setArray(5, connection.createArrayOf("text", ids));
+            ps.setArray(6, connection.createArrayOf("int4", versions));
+            ps.setInt(7, templates.size());
             Set<String> done = new HashSet<>();
             Set<String> colliding = new HashSet<>();
             try (ResultSet rs = ps.executeQuery()) {
@@ -103,7 +108,7 @@ public final class CompletedWork implements AutoCloseable {
         try {
             Object[] md5s = requests.stream().map(InferenceRequest::md5).distinct().toArray();
             java.util.Map<String, String> owners = new java.util.HashMap<>();
-            java.util.Map<String, Set<String>> successes = new java.util.HashMap<>();
+            java.util.Map<String, Set<String>> finals = new java.util.HashMap<>();
             try (PreparedStatement ps = connection.prepareStatement(OWNERS_ON_CITUS)) {
                 ps.setArray(1, connection.createArrayOf("bpchar", md5s));
                 try (ResultSet rs = ps.executeQuery()) {
@@ -112,11 +117,12 @@ public final class CompletedWork implements AutoCloseable {
                     }
                 }
             }
-            try (PreparedStatement ps = connection.prepareStatement(SUCCESSES_ON_CITUS)) {
+            try (PreparedStatement ps = connection.prepareStatement(FINAL_ON_CITUS)) {
                 ps.setArray(1, connection.createArrayOf("bpchar", md5s));
+                ps.setArray(2, connection.createArrayOf("text", FinalOutcomes.FAILURE_CLASSES.toArray()));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        successes.computeIfAbsent(rs.getString(1), k -> new HashSet<>()).add(rs.getString(2));
+                        finals.computeIfAbsent(rs.getString(1), k -> new HashSet<>()).add(rs.getString(2));
                     }
                 }
             }
@@ -128,7 +134,7 @@ public final class CompletedWork implements AutoCloseable {
                 String owner = owners.get(r.md5());
                 if (owner != null && r.sha256() != null && !owner.equalsIgnoreCase(r.sha256())) {
                     colliding.add(r.url());
-                } else if (successes.getOrDefault(r.md5(), Set.of()).containsAll(wanted)) {
+                } else if (finals.getOrDefault(r.md5(), Set.of()).containsAll(wanted)) {
                     done.add(r.md5());
                 }
             }

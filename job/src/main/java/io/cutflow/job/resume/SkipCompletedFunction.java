@@ -16,9 +16,10 @@ import java.util.List;
 
 /**
  * Resume, don't redo: before a first sighting goes to inference, ask the database whether every template of the job
- * already succeeded on that content, and drop it if so. This holds with or without Flink state, so a re-run over the
- * same bucket, a job started without its savepoint, or a backfill killed half-way re-infers only what was not
- * finished. A first sighting whose SHA-256 is not that of the content owning its MD5 in the database (a collision
+ * already has a final outcome on that content (a success, or a failure that is a verdict on its bytes:
+ * {@link io.cutflow.job.outcome.FinalOutcomes}), and drop it if so. This holds with or without Flink state, so a re-run over
+ * the same bucket, a job started without its savepoint, or a backfill killed half-way attempts only what was not
+ * finished, and a second re-run over finished data writes nothing; final failures wait for bin/cutflow retry. A first sighting whose SHA-256 is not that of the content owning its MD5 in the database (a collision
  * the job's state cannot know of: a fresh start, a bootstrapped state) is dropped too. Batched, see
  * {@link BatchedLookupFunction}.
  */

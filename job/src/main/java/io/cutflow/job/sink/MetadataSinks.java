@@ -36,12 +36,19 @@ public final class MetadataSinks {
 
     /** The job rows, their history and assets, and the contents' decoded sizes, in one transaction per batch. */
     public static ResultSink results(DatabaseSettings db, int batchSize, Duration interval) {
-        return new ResultSink(db, ResultBatchWriter.JobConflict.STREAM, STREAM_RUN, batchSize, interval, MAX_RETRIES);
+        return results(db, batchSize, interval, null);
+    }
+
+    /** As above, recording {@code processed} (where the job writes its assets) in processed_locations. */
+    public static ResultSink results(DatabaseSettings db, int batchSize, Duration interval, String processed) {
+        return new ResultSink(db, ResultBatchWriter.JobConflict.STREAM, STREAM_RUN, processed, batchSize, interval,
+                MAX_RETRIES);
     }
 
     /** The results of a bin/cutflow reprocess / retry run: newer outcomes replace the row and add up attempts. */
     public static ResultSink reprocessResults(DatabaseSettings db, int batchSize, Duration interval, String runId) {
-        return new ResultSink(db, ResultBatchWriter.JobConflict.REPROCESS, runId, batchSize, interval, MAX_RETRIES);
+        return new ResultSink(db, ResultBatchWriter.JobConflict.REPROCESS, runId, null, batchSize, interval,
+                MAX_RETRIES);
     }
 
     /** One row per unreadable name; a later failure updates it. */

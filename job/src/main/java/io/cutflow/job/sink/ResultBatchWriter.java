@@ -4,24 +4,31 @@ import io.cutflow.inference.AssetRecord;
 import io.cutflow.inference.InferenceResult;
 import io.cutflow.job.db.DatabaseSettings;
 import io.cutflow.job.db.SessionConnection;
+import io.cutflow.job.outcome.FinalOutcomes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
- * The results sink's batched write. Per batch, in one transaction: the contents' original_images rows, then the job
- * rows, their history rows and their assets, each table in one multi-row statement ({@link ResultUpserts}), so no
- * asset row is ever visible without its job. On Citus a multi-row statement is planned once and its rows sent to
+ * The results sink's batched write. Per batch, in one transaction: the contents' original_images rows, then the
+ * history rows, the job rows of the outcomes whose history row is new, and the assets, each table in one multi-row
+ * statement ({@link ResultUpserts}), so no asset row is ever visible without its job and a job row's attempts is
+ * always the sum of its history's. On Citus a multi-row statement is planned once and its rows sent to
  * their shards in parallel; one statement per result (what flink-connector-jdbc's sink runs) paid a distributed
  * plan and a round trip through the coordinator for every result (~7 ms each on the local 3-node cluster).
  *
@@ -38,6 +45,8 @@ import java.util.function.Function;
  */
 public final class ResultBatchWriter extends BufferedBatchWriter<InferenceResult> {
 
+    private static final Logger LOG = LoggerFactory.getLogger(ResultBatchWriter.class);
+
     /** How an outcome meets an existing job row: the streaming job's rule, or bin/cutflow reprocess / retry's. */
     public enum JobConflict { STREAM, REPROCESS }
 
@@ -52,11 +61,39 @@ public final class ResultBatchWriter extends BufferedBatchWriter<InferenceResult
      *              streaming job)
      */
     public ResultBatchWriter(DatabaseSettings db, JobConflict conflict, String runId, int batchSize, int maxRetries) {
+        this(db, conflict, runId, null, batchSize, maxRetries);
+    }
+
+    /**
+     * @param processed where the assets of this writer's results are written, recorded in processed_locations when a
+     *                  session opens (the streaming job's: bin/cutflow retry and reprocess write there by default);
+     *                  null: not recorded
+     */
+    public ResultBatchWriter(DatabaseSettings db, JobConflict conflict, String runId, String processed, int batchSize,
+            int maxRetries) {
         super(batchSize);
         this.conflict = conflict;
         this.runId = runId;
         this.maxRetries = maxRetries;
-        this.session = SinkSessions.open(db, c -> { });
+        this.session = SinkSessions.open(db, c -> recordProcessedLocation(c, processed));
+    }
+
+    /** At most once per session: an upsert of a reference-table row on Citus is a distributed transaction. */
+    private static void recordProcessedLocation(Connection c, String processed) throws SQLException {
+        if (processed == null) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement(ResultUpserts.HAS_PROCESSED_LOCATIONS);
+                ResultSet rs = ps.executeQuery()) {
+            if (!rs.next() || !rs.getBoolean(1)) {
+                LOG.warn("processed_locations does not exist (schema before V10): where this job writes is not recorded");
+                return;
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement(ResultUpserts.PROCESSED_LOCATION)) {
+            ps.setString(1, processed);
+            ps.executeUpdate();
+        }
     }
 
     @Override
@@ -142,20 +179,71 @@ public final class ResultBatchWriter extends BufferedBatchWriter<InferenceResult
         }
     }
 
-    /** The job rows (under this writer's conflict rule) and their history rows, from the same 16 arrays. */
+    /**
+     * The history rows of the round, then the job rows (under this writer's conflict rule) of the outcomes whose
+     * history row is new: a replayed outcome changes neither, and a job row's attempts adds up its history's. The
+     * streaming job writes nothing for a template version whose outcome is final already.
+     */
     private void writeJobs(Connection c, List<InferenceResult> round) throws SQLException {
-        String jobs = conflict == JobConflict.STREAM ? ResultUpserts.STREAM_JOBS : ResultUpserts.REPROCESS_JOBS;
-        try (PreparedStatement job = c.prepareStatement(jobs);
-                PreparedStatement attempt = c.prepareStatement(ResultUpserts.ATTEMPTS)) {
+        List<InferenceResult> undecided = conflict == JobConflict.STREAM ? notFinalYet(c, round) : round;
+        if (undecided.isEmpty()) {
+            return;
+        }
+        Set<String> added = new HashSet<>();
+        try (PreparedStatement attempt = c.prepareStatement(ResultUpserts.ATTEMPTS)) {
             attempt.setString(1, runId); // the SELECT list's parameter comes before the arrays
-            List<Array> arrays = jobArrays(c, round);
+            List<Array> arrays = jobArrays(c, undecided);
             for (int i = 0; i < arrays.size(); i++) {
-                job.setArray(i + 1, arrays.get(i));
                 attempt.setArray(i + 2, arrays.get(i));
             }
-            job.executeUpdate();
-            attempt.executeUpdate();
+            try (ResultSet rs = attempt.executeQuery()) {
+                while (rs.next()) {
+                    added.add(jobKey(rs.getString(1), rs.getString(2), rs.getInt(3)));
+                }
+            }
         }
+        List<InferenceResult> outcomes = undecided.stream()
+                .filter(r -> added.contains(jobKey(r.md5(), r.job().templateId(), r.job().templateVersion())))
+                .toList();
+        if (outcomes.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement job = c.prepareStatement(
+                conflict == JobConflict.STREAM ? ResultUpserts.STREAM_JOBS : ResultUpserts.REPROCESS_JOBS)) {
+            List<Array> arrays = jobArrays(c, outcomes);
+            for (int i = 0; i < arrays.size(); i++) {
+                job.setArray(i + 1, arrays.get(i));
+            }
+            job.executeUpdate();
+        }
+    }
+
+    /**
+     * The round's outcomes whose job row does not hold a final outcome (FinalOutcomes) yet, and the successes over a
+     * final failure (a limit raised since: the success is the better answer, and its assets are written).
+     */
+    private static List<InferenceResult> notFinalYet(Connection c, List<InferenceResult> round) throws SQLException {
+        Map<String, String> decided = new HashMap<>(); // job -> its final status
+        try (PreparedStatement ps = c.prepareStatement(ResultUpserts.FINAL_JOBS)) {
+            ps.setArray(1, c.createArrayOf("bpchar", round.stream().map(InferenceResult::md5).distinct().toArray()));
+            ps.setArray(2, c.createArrayOf("text", FinalOutcomes.FAILURE_CLASSES.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    decided.put(jobKey(rs.getString(1), rs.getString(2), rs.getInt(3)), rs.getString(4));
+                }
+            }
+        }
+        if (decided.isEmpty()) {
+            return round;
+        }
+        return round.stream().filter(r -> {
+            String existing = decided.get(jobKey(r.md5(), r.job().templateId(), r.job().templateVersion()));
+            return existing == null || (!existing.equals(InferenceResult.SUCCESS) && r.job().succeeded());
+        }).toList();
+    }
+
+    private static String jobKey(String md5, String templateId, int templateVersion) {
+        return md5.trim() + '/' + templateId + '/' + templateVersion;
     }
 
     private static List<Array> jobArrays(Connection c, List<InferenceResult> round) throws SQLException {

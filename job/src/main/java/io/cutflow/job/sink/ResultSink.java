@@ -35,15 +35,18 @@ public final class ResultSink implements Sink<InferenceResult>, SupportsWriterSt
     private final DatabaseSettings db;
     private final ResultBatchWriter.JobConflict conflict;
     private final String runId;
+    private final String processed;
     private final int batchSize;
     private final Duration interval;
     private final int maxRetries;
 
-    ResultSink(DatabaseSettings db, ResultBatchWriter.JobConflict conflict, String runId, int batchSize,
-            Duration interval, int maxRetries) {
+    /** @param processed where the results' assets are written, recorded in processed_locations; null: not recorded */
+    ResultSink(DatabaseSettings db, ResultBatchWriter.JobConflict conflict, String runId, String processed,
+            int batchSize, Duration interval, int maxRetries) {
         this.db = db;
         this.conflict = conflict;
         this.runId = runId;
+        this.processed = processed;
         this.batchSize = batchSize;
         this.interval = interval;
         this.maxRetries = maxRetries;
@@ -51,7 +54,7 @@ public final class ResultSink implements Sink<InferenceResult>, SupportsWriterSt
 
     @Override
     public Writer createWriter(WriterInitContext context) {
-        return new Writer(new ResultBatchWriter(db, conflict, runId, batchSize, maxRetries), context,
+        return new Writer(new ResultBatchWriter(db, conflict, runId, processed, batchSize, maxRetries), context,
                 interval.toMillis());
     }
 

@@ -1,9 +1,13 @@
 package io.cutflow.job.sink;
 
+import io.cutflow.job.outcome.FinalOutcomes;
+
+import java.util.List;
+
 /**
  * The results sink's statements: one multi-row upsert per table, whose rows arrive as one array per column and are
- * unnested on the server, so a batch of any size is four statements of fixed text. Each is idempotent, and its
- * end state does not depend on the order of batches or on replays.
+ * unnested on the server, so a batch of any size is four statements of fixed text. Together idempotent: the job
+ * rows are written only for outcomes whose history row is new, so replays change nothing.
  */
 final class ResultUpserts {
 
@@ -46,37 +50,63 @@ final class ResultUpserts {
             ORDER BY j.md5, j.template_id, j.template_version
             """;
 
-    /** The streaming job: a success is never overwritten by a later failure of a replay. */
-    static final String STREAM_JOBS = "INSERT INTO processing_jobs (" + JOB_COLUMNS + ")\n" + JOB_ROWS + "\n"
-            + JOB_ARRAYS + """
-            ON CONFLICT (md5, template_id, template_version) DO UPDATE SET model_version = EXCLUDED.model_version,
-                model_sha256 = EXCLUDED.model_sha256, parameters = EXCLUDED.parameters, status = EXCLUDED.status,
-                error_class = EXCLUDED.error_class, error_message = EXCLUDED.error_message, attempts = EXCLUDED.attempts,
-                started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at,
-                duration_ms = EXCLUDED.duration_ms, inference_ms = EXCLUDED.inference_ms,
-                worker_node = EXCLUDED.worker_node, execution_provider = EXCLUDED.execution_provider
-            WHERE processing_jobs.status <> 'success'""";
+    /** The job row's columns an outcome replaces when its conflict rule lets it (attempts always adds up). */
+    private static final List<String> REPLACED = List.of("model_version", "model_sha256", "parameters", "status",
+            "error_class", "error_message", "started_at", "finished_at", "duration_ms", "inference_ms", "worker_node",
+            "execution_provider");
+
+    /**
+     * The job rows of outcomes whose history row is new (the writer passes only those: a replay adds nothing). Every
+     * such outcome adds its tries to attempts, so a row's attempts is always the sum of its history's; the other
+     * columns take the outcome where {@code replaces} (over the existing row, {@code processing_jobs}, and the
+     * outcome, {@code EXCLUDED}) holds, and keep the row's otherwise.
+     */
+    private static String jobUpsert(String replaces) {
+        StringBuilder set = new StringBuilder();
+        for (String column : REPLACED) {
+            set.append("    ").append(column).append(" = CASE WHEN ").append(replaces).append(" THEN EXCLUDED.")
+                    .append(column).append(" ELSE processing_jobs.").append(column).append(" END,\n");
+        }
+        set.append("    attempts = processing_jobs.attempts + EXCLUDED.attempts");
+        return "INSERT INTO processing_jobs (" + JOB_COLUMNS + ")\n" + JOB_ROWS + "\n" + JOB_ARRAYS
+                + "ON CONFLICT (md5, template_id, template_version) DO UPDATE SET\n" + set;
+    }
+
+    /**
+     * The streaming job: a success is never replaced (the writer drops such outcomes before; this guards against a
+     * success written in between, by a reprocess run).
+     */
+    static final String STREAM_JOBS = jobUpsert("processing_jobs.status <> 'success'");
 
     /**
      * bin/cutflow reprocess / retry: a newer outcome replaces the row (a success replaces a failure, a new success
-     * a success; a failure never replaces a success) and adds its tries to the row's attempts. A replay of the same
-     * outcome has the same finished_at and changes nothing.
+     * a success; a failure never replaces a success).
      */
-    static final String REPROCESS_JOBS = "INSERT INTO processing_jobs (" + JOB_COLUMNS + ")\n" + JOB_ROWS + "\n"
-            + JOB_ARRAYS + """
-            ON CONFLICT (md5, template_id, template_version) DO UPDATE SET model_version = EXCLUDED.model_version,
-                model_sha256 = EXCLUDED.model_sha256, parameters = EXCLUDED.parameters, status = EXCLUDED.status,
-                error_class = EXCLUDED.error_class, error_message = EXCLUDED.error_message,
-                attempts = processing_jobs.attempts + EXCLUDED.attempts,
-                started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at,
-                duration_ms = EXCLUDED.duration_ms, inference_ms = EXCLUDED.inference_ms,
-                worker_node = EXCLUDED.worker_node, execution_provider = EXCLUDED.execution_provider
-            WHERE processing_jobs.finished_at IS DISTINCT FROM EXCLUDED.finished_at
-              AND (EXCLUDED.status = 'success' OR processing_jobs.status <> 'success')""";
+    static final String REPROCESS_JOBS = jobUpsert("(EXCLUDED.status = 'success' OR processing_jobs.status <> 'success')");
 
-    /** Every outcome's history row, the run's id last; a replay of the same outcome adds nothing. */
+    /**
+     * Every outcome's history row, the run's id last; a replay of the same outcome adds nothing. Returns the keys
+     * of the rows it added: the outcomes the job rows are then written for.
+     */
     static final String ATTEMPTS = "INSERT INTO processing_attempts (" + JOB_COLUMNS + ", run_id)\n" + JOB_ROWS
-            + ", ?\n" + JOB_ARRAYS + "ON CONFLICT DO NOTHING";
+            + ", ?\n" + JOB_ARRAYS + "ON CONFLICT DO NOTHING\nRETURNING md5, template_id, template_version";
+
+    /**
+     * The streaming job: which of a round's job rows hold a final outcome already ({@link FinalOutcomes}), and which;
+     * the round's outcomes for those are dropped (a replay after a fail-over, a content attempted again for another
+     * template that was not final) but for a success over a final failure. The pruned {@code = ANY} form, which Citus
+     * routes per shard.
+     */
+    static final String FINAL_JOBS = "SELECT md5, template_id, template_version, status FROM processing_jobs p"
+            + " WHERE md5 = ANY (CAST(? AS bpchar[])) AND " + FinalOutcomes.condition("p");
+
+    /** Where the streaming job writes its assets (V10): recorded when a results sink session opens. */
+    static final String PROCESSED_LOCATION = """
+            INSERT INTO processed_locations (location) VALUES (?)
+            ON CONFLICT (location) DO UPDATE SET last_used_at = now()""";
+
+    /** Whether the schema has processed_locations (V10); a schema before it, with cutflow.db.migrate off, has not. */
+    static final String HAS_PROCESSED_LOCATIONS = "SELECT to_regclass('processed_locations') IS NOT NULL";
 
     /** The assets of the batch's outcomes, whatever the job row's conflict rule decided (as the files were written). */
     static final String RESULT_ASSETS = """

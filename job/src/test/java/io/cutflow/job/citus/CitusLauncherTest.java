@@ -50,10 +50,14 @@ class CitusLauncherTest {
         Path processedPlain = dir.resolve("processed-plain");
         cutflow("run", "--raw", raw.toString(), "--processed", processedCitus.toString(), "--jdbc-url", citus, "--once");
         TableSnapshot first = TableSnapshot.of(citus, processedCitus.toString());
+        Map<String, List<String>> everyRow = TableSnapshot.everyTable(citus);
         String second = cutflow("run", "--raw", raw.toString(), "--processed", processedCitus.toString(),
                 "--jdbc-url", citus, "--once");
         assertThat(TableSnapshot.of(citus, processedCitus.toString())).as("the second run changes nothing: %s",
                 second).isEqualTo(first);
+        assertThat(TableSnapshot.everyTable(citus)).as("not even the attempt history (the failures are final)")
+                .isEqualTo(everyRow);
+        assertThat(TableSnapshot.attemptsNotMatchingHistory(citus)).isEmpty();
 
         cutflow("run", "--raw", raw.toString(), "--processed", processedPlain.toString(), "--jdbc-url", plain, "--once");
         TableSnapshot onPlain = TableSnapshot.of(plain, processedPlain.toString());
@@ -76,7 +80,8 @@ class CitusLauncherTest {
     }
 
     /**
-     * bin/cutflow run --once, then retry (the failures once more), reprocess (a new template on the successes), export
+     * bin/cutflow run --once, then retry (the failures once more) and reprocess (a new template on the successes) with
+     * the database alone (the assets go where the job recorded it writes), export
      * and bootstrap-state; returns what must not depend on the database: the commands' counts, the tables, the
      * attempt history by run, the exported rows (without paths and times) and whether the savepoint was written.
      */
@@ -84,9 +89,9 @@ class CitusLauncherTest {
         Path processed = dir.resolve("processed-" + label);
         cutflow("run", "--raw", raw.toString(), "--processed", processed.toString(), "--jdbc-url", jdbcUrl, "--once");
         Map<String, String> seen = new TreeMap<>();
-        seen.put("retry", countsOf(cutflow("retry", "--jdbc-url", jdbcUrl, "--processed", processed.toString())));
+        seen.put("retry", countsOf(cutflow("retry", "--jdbc-url", jdbcUrl)));
         seen.put("reprocess", countsOf(cutflow("reprocess", "--jdbc-url", jdbcUrl, "--template", "social-fast",
-                "--from-template", "default", "--status", "success", "--processed", processed.toString())));
+                "--status", "success")));
         Path export = dir.resolve("export-" + label + ".csv");
         cutflow("export", "--jdbc-url", jdbcUrl, "--since", "2000-01-01", "--until", "2100-01-01", "--format", "csv",
                 "--output", export.toString());
@@ -104,6 +109,7 @@ class CitusLauncherTest {
                 "SELECT count(*) FROM processing_attempts WHERE run_id = 'stream'")) + " stream, "
                 + TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM processing_attempts WHERE run_id <> 'stream'")
                 + " by runs");
+        seen.put("attempts = history", TableSnapshot.attemptsNotMatchingHistory(jdbcUrl).toString());
         return seen;
     }
 

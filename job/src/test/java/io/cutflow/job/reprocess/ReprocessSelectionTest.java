@@ -64,15 +64,15 @@ class ReprocessSelectionTest {
             try (Statement s = c.createStatement()) {
                 s.execute(DATA);
             }
-            ReprocessSelection all = new ReprocessSelection(ParameterTemplate.defaults(), null, "any", null, null, null,
-                    null, Set.of());
+            ReprocessSelection all = new ReprocessSelection(ParameterTemplate.defaults(), null, null, "any", null, null,
+                    null, null, Set.of());
             assertThat(all.select(c, "run-1")).containsExactly(
                     new InferenceRequest(KEPT, "s3://raw/kept.jpg", 10, "aa".repeat(32)),
                     new InferenceRequest(MOVED, "s3://raw/c-copy.jpg", 10, "bb".repeat(32)),
                     new InferenceRequest(LOST, "s3://raw/lost.jpg", 10, "cc".repeat(32)));
 
-            ReprocessSelection byPrefix = new ReprocessSelection(ParameterTemplate.defaults(), null, "any", null, null,
-                    null, "s3://raw/d-", Set.of());
+            ReprocessSelection byPrefix = new ReprocessSelection(ParameterTemplate.defaults(), null, null, "any", null,
+                    null, null, "s3://raw/d-", Set.of());
             assertThat(byPrefix.select(c, "run-2")).extracting(InferenceRequest::md5).isEqualTo(List.of(MOVED));
         }
     }

@@ -50,15 +50,16 @@ class ResultBatchWriterTest {
         Map<String, List<String>> tables = assertBatchEqualsOneByOne(JobConflict.STREAM, this::plainDatabase);
 
         assertThat(tables.get("processing_jobs")).containsExactly(
-                A + " | default | success | 1 | " + iso(T + 2000),
+                A + " | default | success | 4 | " + iso(T + 2000), // 1 + 2 + 1 tries; the replay adds none
                 A + " | hq | success | 1 | " + iso(T + 3000),
-                B + " | default | success | 1 | " + iso(T), // a success is never overwritten by a failure
+                B + " | default | success | 1 | " + iso(T), // decided: the later failure is dropped, history too
                 C + " | default | needs_manual_review | 3 | " + iso(T + 5000));
         assertThat(tables.get("original_images")).containsExactly(
                 A + " | s3://raw/k.jpg | 800", // the smallest url; the last known width
                 B + " | s3://raw/a.jpg | 640",
                 C + " | s3://raw/c.jpg | 300");
-        assertThat(tables.get("processing_attempts")).hasSize(7); // every distinct outcome once, the replay not again
+        // every distinct outcome once, but B's failure after its success and the replay of A's success
+        assertThat(tables.get("processing_attempts")).hasSize(6);
     }
 
     @Test
@@ -68,7 +69,7 @@ class ResultBatchWriterTest {
         assertThat(tables.get("processing_jobs")).containsExactly(
                 A + " | default | success | 4 | " + iso(T + 2000), // 1 + 2 + 1 tries; the replay adds none
                 A + " | hq | success | 1 | " + iso(T + 3000),
-                B + " | default | success | 1 | " + iso(T),
+                B + " | default | success | 4 | " + iso(T), // 1 + 3: a failure never replaces a success, its tries count
                 C + " | default | needs_manual_review | 3 | " + iso(T + 5000));
     }
 
@@ -79,6 +80,49 @@ class ResultBatchWriterTest {
         Map<String, List<String>> once = dump(db);
         write(db, JobConflict.REPROCESS, BATCH, 1000);
         assertThat(dump(db)).isEqualTo(once);
+    }
+
+    @Test
+    void theStreamDecidesAContentOnceButASuccessStillReplacesAFinalFailure() throws Exception {
+        DatabaseSettings db = plainDatabase();
+        write(db, JobConflict.STREAM, List.of(result(C, "s3://raw/c.jpg", null, "default", "failed", "too_large", 1,
+                T)), 10);
+        // derived again (a replay after a fail-over, or another template was not final): nothing changes
+        write(db, JobConflict.STREAM, List.of(result(C, "s3://raw/c.jpg", null, "default", "failed", "too_large", 1,
+                T + 1000)), 10);
+        Map<String, List<String>> decided = dump(db);
+        assertThat(decided.get("processing_jobs")).containsExactly(C + " | default | failed | 1 | " + iso(T));
+        assertThat(decided.get("processing_attempts")).hasSize(1);
+        // not final (the object vanished): attempted again, the history and the count grow together
+        write(db, JobConflict.STREAM, List.of(result(B, "s3://raw/b.jpg", null, "default", "failed", "vanished", 1,
+                T)), 10);
+        write(db, JobConflict.STREAM, List.of(result(B, "s3://raw/b.jpg", null, "default", "failed", "vanished", 1,
+                T + 1000)), 10);
+        // a limit raised since: the success replaces the final failure
+        write(db, JobConflict.STREAM, List.of(result(C, "s3://raw/c.jpg", 300, "default", "success", 1, T + 2000)), 10);
+        assertThat(dump(db).get("processing_jobs")).containsExactly(
+                B + " | default | failed | 2 | " + iso(T + 1000),
+                C + " | default | success | 2 | " + iso(T + 2000));
+        assertThat(TableSnapshot.attemptsNotMatchingHistory(db.jdbcUrl())).isEmpty();
+    }
+
+    @Test
+    void theStreamingJobsWriterRecordsWhereItWritesOncePerLocation() throws Exception {
+        DatabaseSettings db = plainDatabase();
+        for (int session = 0; session < 2; session++) {
+            try (ResultBatchWriter writer = new ResultBatchWriter(db, JobConflict.STREAM, "stream", "s3://processed/a",
+                    10, 0)) {
+                writer.add(result(C, "s3://raw/c.jpg", 300, "default", "success", 1, T + session));
+                writer.flush();
+            }
+        }
+        try (ResultBatchWriter idle = new ResultBatchWriter(db, JobConflict.STREAM, "stream", "s3://processed/b", 10, 0)) {
+            idle.flush(); // nothing written: no session, nothing recorded
+        }
+        try (Connection c = db.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                "SELECT location, last_used_at >= first_used_at FROM processed_locations")) {
+            assertThat(TableSnapshot.lines(rs)).containsExactly("s3://processed/a | t");
+        }
     }
 
     @Test
@@ -135,6 +179,8 @@ class ResultBatchWriterTest {
 
         Map<String, List<String>> tables = dump(batched);
         assertThat(tables).isEqualTo(dump(oneByOne));
+        assertThat(TableSnapshot.attemptsNotMatchingHistory(batched.jdbcUrl())).as("attempts = the history's tries")
+                .isEmpty();
         return tables;
     }
 
@@ -151,6 +197,11 @@ class ResultBatchWriterTest {
 
     private static InferenceResult result(String md5, String url, Integer width, String template, String status,
             int attempts, long finishedMs) {
+        return result(md5, url, width, template, status, "decode", attempts, finishedMs);
+    }
+
+    private static InferenceResult result(String md5, String url, Integer width, String template, String status,
+            String errorClass, int attempts, long finishedMs) {
         boolean success = status.equals("success");
         String base = "s3://processed/" + md5 + "/" + template + "/" + finishedMs + "/";
         AssetRecord[] assets = success
@@ -159,7 +210,7 @@ class ResultBatchWriterTest {
                 : new AssetRecord[0];
         return new InferenceResult(new InferenceResult.OriginalImage(md5, url, 100, null, width, width, "jpeg"),
                 new InferenceResult.ProcessingJob(template, 1, "{\"t\": 1}", "isnet-medium", "0".repeat(64), status,
-                        success ? null : "decode", success ? null : "cannot decode", attempts, finishedMs - 2400,
+                        success ? null : errorClass, success ? null : "cannot decode", attempts, finishedMs - 2400,
                         finishedMs, 2000, "tm-1/0", "cpu"),
                 assets);
     }

@@ -61,6 +61,49 @@ public record TableSnapshot(Map<String, List<String>> tables) {
         return rows;
     }
 
+    /**
+     * Every row of every table of the schema (partitioned tables as a whole; Flyway's history aside), all columns,
+     * sorted per table: timestamps, run ids and the attempt history included, so equal dumps mean nothing was written.
+     */
+    public static Map<String, List<String>> everyTable(String jdbcUrl) throws SQLException {
+        Map<String, List<String>> tables = new LinkedHashMap<>();
+        try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", ""); Statement s = c.createStatement()) {
+            List<String> names = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery("SELECT c.relname FROM pg_class c"
+                    + " WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p')"
+                    + " AND NOT c.relispartition AND c.relname <> 'flyway_schema_history' ORDER BY 1")) {
+                while (rs.next()) {
+                    names.add(rs.getString(1));
+                }
+            }
+            for (String table : names) {
+                try (ResultSet rs = s.executeQuery("SELECT * FROM " + table)) {
+                    List<String> rows = lines(rs);
+                    rows.sort(null);
+                    tables.put(table, rows);
+                }
+            }
+        }
+        return tables;
+    }
+
+    /**
+     * Job rows whose attempts are not what their history in processing_attempts adds up to (one line each; none
+     * expected): processing_jobs.attempts is the sum of the tries of its outcomes, and so the number of its history
+     * rows where every outcome was one try.
+     */
+    public static List<String> attemptsNotMatchingHistory(String jdbcUrl) throws SQLException {
+        try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", ""); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("""
+                        SELECT j.md5, j.template_id, j.template_version, j.attempts, h.tries, h.outcomes
+                        FROM processing_jobs j
+                        LEFT JOIN (SELECT md5, template_id, template_version, sum(attempts) AS tries, count(*) AS outcomes
+                                   FROM processing_attempts GROUP BY 1, 2, 3) h USING (md5, template_id, template_version)
+                        WHERE j.attempts IS DISTINCT FROM h.tries""")) {
+            return lines(rs);
+        }
+    }
+
     public List<String> rows(String table) {
         return tables.get(table);
     }
