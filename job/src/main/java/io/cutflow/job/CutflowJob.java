@@ -148,7 +148,8 @@ public final class CutflowJob {
                         new KnownObjectFilter(db, lookupBatch, lookupDelayMs), 5, TimeUnit.MINUTES, 2 * lookupBatch)
                 .name("Skip known objects (reconciliation)").uid(UID_KNOWN_OBJECTS);
         // keyed by url: an overwritten name is hashed (and its row written, by the chained sink) in order, newest last
-        SingleOutputStreamOperator<HashedObject> hashed = toRead.keyBy(DiscoveredObject::url).process(new ContentHasher(RawRoot.of(raw)))
+        SingleOutputStreamOperator<HashedObject> hashed = toRead.keyBy(DiscoveredObject::url).process(new ContentHasher(RawRoot.of(raw),
+                        config.get(CutflowOptions.MAX_OBJECT_SIZE).getBytes()))
                 .name("Hash content (MD5 + SHA-256)").uid(UID_HASHER);
         hashed.getSideOutput(ContentHasher.UNREADABLE)
                 .sinkTo(MetadataSinks.discoveryFailures(db, batchSize, batchInterval))

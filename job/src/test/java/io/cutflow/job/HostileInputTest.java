@@ -71,6 +71,16 @@ class HostileInputTest {
         try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", "")) {
             for (Map.Entry<String, HostileCorpus.Case> entry : corpus.entrySet()) {
                 String url = nameToUrl.get(entry.getKey());
+                if (entry.getValue().bytes().length > MAX_OBJECT_BYTES) { // refused before it is read: no md5, no job
+                    try (var ps = c.prepareStatement("SELECT error_class FROM discovery_failures WHERE url = ?")) {
+                        ps.setString(1, url);
+                        try (ResultSet rs = ps.executeQuery()) {
+                            assertThat(rs.next()).as("a discovery_failures row for " + entry.getKey()).isTrue();
+                            assertThat(rs.getString(1)).isEqualTo(entry.getValue().expectedClass());
+                        }
+                    }
+                    continue;
+                }
                 try (var ps = c.prepareStatement("SELECT j.status, j.error_class, j.error_message, i.width, i.height,"
                         + " (SELECT count(*) FROM result_assets a WHERE a.md5 = u.md5)"
                         + " FROM image_urls u JOIN processing_jobs j USING (md5) JOIN original_images i USING (md5)"

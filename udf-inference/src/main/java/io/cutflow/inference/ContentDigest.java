@@ -23,6 +23,11 @@ public record ContentDigest(String md5, String sha256, long sizeBytes) {
 
     /** Digests a stream without holding it in memory. */
     public static ContentDigest of(InputStream in) throws IOException {
+        return of(in, Long.MAX_VALUE);
+    }
+
+    /** Digests a stream of at most {@code maxBytes}; null, with the read stopped, when it holds more. */
+    public static ContentDigest of(InputStream in, long maxBytes) throws IOException {
         MessageDigest md5 = Md5.newDigest();
         MessageDigest sha256 = newSha256();
         byte[] buffer = new byte[1 << 16];
@@ -31,6 +36,9 @@ public record ContentDigest(String md5, String sha256, long sizeBytes) {
             md5.update(buffer, 0, n);
             sha256.update(buffer, 0, n);
             size += n;
+            if (size > maxBytes) {
+                return null;
+            }
         }
         return new ContentDigest(HexFormat.of().formatHex(md5.digest()), HexFormat.of().formatHex(sha256.digest()), size);
     }

@@ -116,11 +116,29 @@ public final class DatabaseSettings implements Serializable {
 
     /** A connection without the start-up migration (the migrator's own). */
     Connection open() throws SQLException {
+        return PostgresDriver.connect(jdbcUrl, connectionProperties());
+    }
+
+    /**
+     * Who connects, and the timeouts that keep a silent network path from hanging a sink or lookup forever: the login
+     * (connect + authentication), every socket read (a statement's reply included: long enough for a 10,000-row COPY
+     * or a results batch on Citus, far shorter than forever) and TCP keep-alives. Parameters in the JDBC url win.
+     */
+    Properties connectionProperties() {
         Properties props = new Properties();
+        props.setProperty("connectTimeout", Long.toString(CONNECT_TIMEOUT_S));
+        props.setProperty("loginTimeout", Long.toString(LOGIN_TIMEOUT_S));
+        props.setProperty("socketTimeout", Long.toString(SOCKET_TIMEOUT_S));
+        props.setProperty("tcpKeepAlive", "true");
         props.setProperty("user", user);
         props.setProperty("password", password());
-        return PostgresDriver.connect(jdbcUrl, props);
+        return props;
     }
+
+    /** Seconds to open the TCP connection / to log in / that a read may wait (pgjdbc's connectTimeout, loginTimeout, socketTimeout). */
+    static final long CONNECT_TIMEOUT_S = 10;
+    static final long LOGIN_TIMEOUT_S = 30;
+    static final long SOCKET_TIMEOUT_S = 600;
 
     private static String hostName() {
         String host = System.getenv("HOSTNAME");

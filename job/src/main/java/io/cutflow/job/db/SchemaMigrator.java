@@ -20,6 +20,8 @@ import java.util.Map;
  */
 public final class SchemaMigrator {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SchemaMigrator.class);
+
     static final String DISTRIBUTE_SCRIPT = "db/citus/distribute.sql";
     /** Serialises concurrent distributions (task managers migrating at start-up); the key is "cutflow" in hex. */
     private static final String DISTRIBUTE_LOCK = "SELECT pg_advisory_xact_lock(x'637574666c6f77'::bigint)";
@@ -56,13 +58,35 @@ public final class SchemaMigrator {
         return result;
     }
 
+    /**
+     * The first connection, retried with backoff while the database cannot be reached (a database that starts with
+     * the job, a failover): a connection error fails the start only after {@link #FIRST_CONNECT_ATTEMPTS} tries.
+     */
     private static boolean hasCitus(DatabaseSettings db) {
-        try (Connection c = db.open()) {
-            return hasCitus(c);
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot connect to " + db.jdbcUrl() + ": " + e.getMessage(), e);
+        for (int attempt = 1; ; attempt++) {
+            try (Connection c = db.open()) {
+                return hasCitus(c);
+            } catch (SQLException e) {
+                boolean unreachable = e.getSQLState() == null || e.getSQLState().startsWith("08");
+                if (!unreachable || attempt == FIRST_CONNECT_ATTEMPTS) {
+                    throw new IllegalStateException("cannot connect to " + db.jdbcUrl() + " (attempt " + attempt + " of "
+                            + FIRST_CONNECT_ATTEMPTS + "): " + e.getMessage(), e);
+                }
+                long backoffMs = Math.min(16_000L, 500L << attempt);
+                LOG.warn("Cannot connect to {} (attempt {} of {}): {}; again in {} ms", db.jdbcUrl(), attempt,
+                        FIRST_CONNECT_ATTEMPTS, e.getMessage(), backoffMs);
+                try {
+                    Thread.sleep(backoffMs);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while connecting to " + db.jdbcUrl(), interrupted);
+                }
+            }
         }
     }
+
+    /** Tries of the first connection: ~1 min of backoff (1, 2, 4, 8, 16, 16 s). */
+    static final int FIRST_CONNECT_ATTEMPTS = 7;
 
     /** Whether the database has the citus extension (then the tables are distributed after every migration). */
     public static boolean hasCitus(Connection c) throws SQLException {

@@ -40,7 +40,11 @@ public class ContentHasher extends KeyedProcessFunction<String, DiscoveredObject
     /** Objects that cannot be read for a reason of their own (discovery_failures). */
     public static final OutputTag<UnreadableObject> UNREADABLE = new OutputTag<>("unreadable-objects") {};
 
+    /** discovery_failures.error_class of objects above cutflow.limits.max-object-size: refused unread. */
+    public static final String TOO_LARGE = "too_large";
+
     private final RawRoot root;
+    private final long maxObjectBytes;
 
     private transient LongCounter seen;
     private transient Counter vanished;
@@ -48,9 +52,14 @@ public class ContentHasher extends KeyedProcessFunction<String, DiscoveredObject
     private transient LongCounter unreadableCount;
     private transient LongCounter foundLate;
 
-    /** @param root the raw location: nothing outside it is opened, whatever an object's name, link or event says */
-    public ContentHasher(RawRoot root) {
+    /**
+     * @param root the raw location: nothing outside it is opened, whatever an object's name, link or event says
+     * @param maxObjectBytes objects larger than this are refused before they are read (listed size) or as soon as
+     *     the read passes it (a listing or event that understated it)
+     */
+    public ContentHasher(RawRoot root, long maxObjectBytes) {
         this.root = root;
+        this.maxObjectBytes = maxObjectBytes;
     }
 
     @Override
@@ -79,6 +88,11 @@ public class ContentHasher extends KeyedProcessFunction<String, DiscoveredObject
             unreadable(object, refusal.errorClass(), refusal.message(), ctx);
             return;
         }
+        if (object.sizeBytes() > maxObjectBytes) {
+            unreadable(object, TOO_LARGE, object.sizeBytes() + " bytes listed, above cutflow.limits.max-object-size ("
+                    + maxObjectBytes + "): not read", ctx);
+            return;
+        }
         Path path = new Path(object.url());
         String special = notARegularFile(path);
         if (special != null) {
@@ -89,7 +103,12 @@ public class ContentHasher extends KeyedProcessFunction<String, DiscoveredObject
         Path opened = local == null ? path : new Path(local.toUri()); // links resolved once, where they were checked
         for (int attempt = 1; ; attempt++) {
             try (FSDataInputStream in = opened.getFileSystem().open(opened)) {
-                ContentDigest digest = ContentDigest.of(in);
+                ContentDigest digest = ContentDigest.of(in, maxObjectBytes);
+                if (digest == null) {
+                    unreadable(object, TOO_LARGE, "more than cutflow.limits.max-object-size (" + maxObjectBytes
+                            + " bytes) read, though " + object.sizeBytes() + " were listed: the read was stopped there", ctx);
+                    return;
+                }
                 seen.add(1);
                 out.collect(new HashedObject(object.url(), digest.md5(), digest.sizeBytes(), digest.sha256()));
                 return;

@@ -14,7 +14,7 @@ import java.util.List;
  * Final failures wait for {@code bin/cutflow retry}.
  *
  * <p>Final: a success; a failure that is a verdict on the bytes (and the configured limits): {@code empty},
- * {@code undecodable}, {@code unsupported_format}, {@code too_large}, and {@code model_error} (the model failed on
+ * {@code undecodable}, {@code truncated}, {@code unsupported_format}, {@code too_large}, and {@code model_error} (the model failed on
  * this input on every attempt; the row is needs_manual_review, which waits for a person or
  * {@code retry --status needs_manual_review}).
  *
@@ -31,8 +31,8 @@ public final class FinalOutcomes {
 
     /** Failure classes that are final (processing_jobs.error_class). */
     public static final List<String> FAILURE_CLASSES = List.of(FailureClass.EMPTY.code(),
-            FailureClass.UNDECODABLE.code(), FailureClass.UNSUPPORTED_FORMAT.code(), FailureClass.TOO_LARGE.code(),
-            FailureClass.MODEL_ERROR.code());
+            FailureClass.UNDECODABLE.code(), FailureClass.TRUNCATED.code(), FailureClass.UNSUPPORTED_FORMAT.code(),
+            FailureClass.TOO_LARGE.code(), FailureClass.MODEL_ERROR.code());
 
     /**
      * The SQL condition "this job row's outcome is final", over processing_jobs' columns of the alias given, with the

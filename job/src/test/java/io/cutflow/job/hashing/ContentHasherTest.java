@@ -38,7 +38,7 @@ class ContentHasherTest {
         FlakyFileSystem.failNextOpens(flaky, 2);
 
         try (KeyedOneInputStreamOperatorTestHarness<String, DiscoveredObject, HashedObject> harness =
-                new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new ContentHasher(RawRoot.of(FlakyFileSystem.uri(dir)))),
+                new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new ContentHasher(RawRoot.of(FlakyFileSystem.uri(dir)), 1 << 20)),
                         DiscoveredObject::url, Types.STRING)) {
             harness.open();
             for (Path file : List.of(denied, dir.resolve("gone.jpg"), flaky, good)) {
@@ -56,6 +56,24 @@ class ContentHasherTest {
             assertThat(row.url()).isEqualTo(FlakyFileSystem.uri(denied));
             assertThat(row.errorClass()).isEqualTo("unreadable");
             assertThat(row.errorMessage()).contains("AccessDeniedException").contains("403");
+        }
+    }
+
+    @Test
+    void anObjectAboveTheSizeLimitIsARowAndIsNeverReadWhole() throws Exception {
+        Path big = Files.write(dir.resolve("big.jpg"), new byte[3 << 20]);
+        Path understated = Files.write(dir.resolve("understated.jpg"), new byte[3 << 20]);
+        try (KeyedOneInputStreamOperatorTestHarness<String, DiscoveredObject, HashedObject> harness =
+                new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(
+                        new ContentHasher(RawRoot.of(FlakyFileSystem.uri(dir)), 1 << 20)), DiscoveredObject::url, Types.STRING)) {
+            harness.open();
+            harness.processElement(new StreamRecord<>(new DiscoveredObject(FlakyFileSystem.uri(big), 3 << 20, 0)));
+            // a bucket event may carry no size (0) or a wrong one: the read itself stops past the limit
+            harness.processElement(new StreamRecord<>(new DiscoveredObject(FlakyFileSystem.uri(understated), 0, 0)));
+            assertThat(harness.extractOutputValues()).isEmpty();
+            assertThat(FlakyFileSystem.opens(big)).as("refused on its listed size, unopened").isZero();
+            assertThat(harness.getSideOutput(ContentHasher.UNREADABLE)).extracting(r -> r.getValue().errorClass())
+                    .containsExactly("too_large", "too_large");
         }
     }
 
