@@ -66,13 +66,28 @@ public final class CutflowJob {
     public static void main(String[] args) throws Exception {
         // cluster defaults (FLINK_CONF_DIR/config.yaml, e.g. cutflow.* of flink-conf/) under the job's own arguments
         Configuration config = System.getenv("FLINK_CONF_DIR") == null ? new Configuration()
-                : GlobalConfiguration.loadConfiguration(System.getenv("FLINK_CONF_DIR"));
+                : clientDefaults(GlobalConfiguration.loadConfiguration(System.getenv("FLINK_CONF_DIR")));
         config.addAll(JobArguments.parse(args));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
         // nothing here touches the database or the model: the client that submits needs neither the password nor
         // the model file; the task managers migrate the schema, resolve templates and load the model at open()
         build(env, config);
         env.execute("cutflow");
+    }
+
+    /**
+     * What the job takes from the client's config.yaml: its own cutflow.* defaults only. The rest (s3.secret-key,
+     * SSL key-store passwords, ...) is the cluster's business and reaches it through Flink's own configuration; copied
+     * into the job it would be persisted with the job graph (HA storage, the web UI's job configuration).
+     */
+    public static Configuration clientDefaults(Configuration clientConfig) {
+        Configuration defaults = new Configuration();
+        clientConfig.toMap().forEach((key, value) -> {
+            if (key.startsWith("cutflow.")) {
+                defaults.setString(key, value);
+            }
+        });
+        return defaults;
     }
 
     /** Applies the schema migrations here and now when enabled (local tools; the job itself migrates on its workers). */

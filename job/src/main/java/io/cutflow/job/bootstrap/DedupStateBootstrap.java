@@ -6,13 +6,11 @@ import io.cutflow.job.JobArguments;
 import io.cutflow.job.db.DatabaseSettings;
 import io.cutflow.job.dedup.FirstSightingFilter;
 import io.cutflow.job.hashing.SightingState;
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
-import org.apache.flink.connector.jdbc.core.datastream.source.JdbcSource;
 import org.apache.flink.state.api.OperatorIdentifier;
 import org.apache.flink.state.api.OperatorTransformation;
 import org.apache.flink.state.api.SavepointWriter;
@@ -32,8 +30,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 public final class DedupStateBootstrap {
 
     /** Contents with a job row: done or failed for good. Hashed contents without one are left to be inferred. */
-    static final String DONE_CONTENTS = "SELECT DISTINCT md5 FROM processing_jobs";
-
     private DedupStateBootstrap() {}
 
     public static void main(String[] args) throws Exception {
@@ -43,6 +39,16 @@ public final class DedupStateBootstrap {
 
     /** Writes the savepoint at cutflow.bootstrap.savepoint and returns its path. */
     public static String write(StreamExecutionEnvironment env, Configuration config) throws Exception {
+        String target = prepare(env, config);
+        env.execute("cutflow bootstrap-state");
+        return target;
+    }
+
+    /**
+     * Adds the bootstrap to the environment and returns the savepoint's path. The database is read by
+     * {@link DoneContentsReader}: the password is read where it runs, never put into the job graph.
+     */
+    public static String prepare(StreamExecutionEnvironment env, Configuration config) {
         String target = config.get(CutflowOptions.BOOTSTRAP_SAVEPOINT);
         if (target == null || target.isBlank()) {
             throw new IllegalArgumentException("missing --savepoint (where to write the bootstrap savepoint)");
@@ -54,16 +60,11 @@ public final class DedupStateBootstrap {
         env.configure(serialization);
         int maxParallelism = config.getOptional(PipelineOptions.MAX_PARALLELISM).orElse(CutflowJob.DEFAULT_MAX_PARALLELISM);
 
-        DataStream<String> md5s = env.fromSource(JdbcSource.<String>builder()
-                        .setDBUrl(db.jdbcUrl()).setUsername(db.user()).setPassword(db.password())
-                        .setDriverName("org.postgresql.Driver")
-                        .setSql(DONE_CONTENTS)
-                        .setResultSetFetchSize(10_000)
-                        .setAutoCommit(false) // pgjdbc streams with a cursor only outside auto-commit
-                        .setResultExtractor(rs -> rs.getString(1))
-                        .setTypeInformation(Types.STRING)
-                        .build(), WatermarkStrategy.noWatermarks(), "processing_jobs md5s")
-                .setParallelism(1);
+        // one slice of the md5 space per element, read where the reader runs: flink-connector-jdbc's JdbcSource would
+        // carry the password in the graph (its builder also drops a connection provider given to it)
+        DataStream<String> md5s = env.fromSequence(0, DoneContentsReader.SLICES - 1)
+                .flatMap(new DoneContentsReader(db)).returns(Types.STRING)
+                .name("processing_jobs md5s");
 
         StateBootstrapTransformation<String> sightings = OperatorTransformation.bootstrapWith(md5s)
                 .keyBy(md5 -> md5, Types.STRING)
@@ -71,7 +72,6 @@ public final class DedupStateBootstrap {
         SavepointWriter.newSavepoint(env, new EmbeddedRocksDBStateBackend(true), maxParallelism)
                 .withOperator(OperatorIdentifier.forUid(CutflowJob.UID_FIRST_SIGHTING), sightings)
                 .write(target);
-        env.execute("cutflow bootstrap-state");
         return target;
     }
 

@@ -92,7 +92,10 @@ public final class CutflowCli {
         Path home = Path.of(System.getenv().getOrDefault("CUTFLOW_HOME", "cutflow-out")).toAbsolutePath();
         FlinkFileSystems.applyS3Environment(config);
         String plugins = System.getProperty("cutflow.plugins.dir");
-        FlinkFileSystems.initialize(config, plugins == null ? null : Path.of(plugins));
+        // the credentials go to the file systems of this JVM only, never into the job's configuration (the local
+        // cluster's REST API shows it at /jobmanager/config, and it travels with the job graph)
+        FlinkFileSystems.initialize(FlinkFileSystems.withS3Credentials(config), plugins == null ? null : Path.of(plugins));
+        LocalSurfaces.loopbackOnly(config);
 
         if (!config.contains(CutflowOptions.RAW) && command.equals("run")) {
             String samples = System.getProperty("cutflow.samples.dir", "samples");

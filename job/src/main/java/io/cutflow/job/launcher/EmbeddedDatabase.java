@@ -27,6 +27,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 .setCleanDataDirectory(!keepData)
                 .setPGStartupWait(Duration.ofSeconds(60))
                 .setServerConfig("max_connections", "200")
+                .setServerConfig("listen_addresses", "localhost") // loopback only: it trusts whoever connects
                 .setServerConfig("fsync", keepData ? "on" : "off")
                 .start();
         return new EmbeddedDatabase(postgres, dataDirectory);

@@ -34,8 +34,8 @@ public final class FlinkFileSystems {
     }
 
     /**
-     * S3 settings for local runs from the environment (never from arguments): S3_ENDPOINT, AWS_ACCESS_KEY_ID,
-     * AWS_SECRET_ACCESS_KEY, AWS_REGION. A custom endpoint (MinIO, s3proxy) gets path-style access.
+     * S3 settings for local runs from the environment (never from arguments): S3_ENDPOINT, AWS_REGION. A custom
+     * endpoint (MinIO, s3proxy) gets path-style access. The credentials: {@link #withS3Credentials}.
      */
     public static void applyS3Environment(Configuration config) {
         String endpoint = System.getenv("S3_ENDPOINT");
@@ -43,13 +43,22 @@ public final class FlinkFileSystems {
             config.setString("s3.endpoint", endpoint);
             config.setString("s3.path.style.access", "true");
         }
+        String region = System.getenv("AWS_REGION");
+        config.setString("s3.endpoint.region", region == null ? "us-east-1" : region);
+    }
+
+    /**
+     * A copy of {@code config} with the S3 credentials of the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY),
+     * for {@link #initialize} only: the job's own configuration never holds them.
+     */
+    public static Configuration withS3Credentials(Configuration config) {
+        Configuration withCredentials = new Configuration(config);
         String accessKey = System.getenv("AWS_ACCESS_KEY_ID");
         String secretKey = System.getenv("AWS_SECRET_ACCESS_KEY");
         if (accessKey != null && secretKey != null) {
-            config.setString("s3.access-key", accessKey);
-            config.setString("s3.secret-key", secretKey);
+            withCredentials.setString("s3.access-key", accessKey);
+            withCredentials.setString("s3.secret-key", secretKey);
         }
-        String region = System.getenv("AWS_REGION");
-        config.setString("s3.endpoint.region", region == null ? "us-east-1" : region);
+        return withCredentials;
     }
 }

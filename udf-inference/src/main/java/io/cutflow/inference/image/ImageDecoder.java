@@ -9,6 +9,7 @@ import javax.imageio.ImageReader;
 import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.event.IIOReadWarningListener;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.EOFException;
@@ -35,7 +36,9 @@ public final class ImageDecoder {
         if (bytes.length == 0) {
             throw new ImageRejectedException(FailureClass.EMPTY, "object is empty (0 bytes)");
         }
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+        // in memory, never ImageIO's disk cache: a full or read-only temp folder must not turn good images into
+        // undecodable ones (the bytes are in memory already)
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) {
                 var sniffed = FormatSniffer.sniff(bytes);
