@@ -40,6 +40,8 @@ public final class RawRoot implements Serializable {
 
     private final String url;
     private final String localPath;
+    /** The local root with its links resolved, once per instance (a root that is itself a link stays one root). */
+    private transient java.nio.file.Path localReal;
 
     private RawRoot(String url, String localPath) {
         this.url = url;
@@ -89,7 +91,7 @@ public final class RawRoot implements Serializable {
     /** A local file whose links lead outside the root; null where it stays inside or cannot be resolved (the read says why). */
     private Refusal linkRefusal(String objectUrl) {
         try {
-            java.nio.file.Path rootReal = java.nio.file.Path.of(localPath).toRealPath();
+            java.nio.file.Path rootReal = localReal();
             java.nio.file.Path real = java.nio.file.Path.of(new Path(objectUrl).toUri().getPath()).toRealPath();
             if (!real.startsWith(rootReal)) {
                 return new Refusal(OUTSIDE_ROOT, "a link that leads outside the raw location " + url + " (to " + real + ")");
@@ -106,10 +108,17 @@ public final class RawRoot implements Serializable {
             return null;
         }
         java.nio.file.Path real = java.nio.file.Path.of(new Path(objectUrl).toUri().getPath()).toRealPath();
-        if (!real.startsWith(java.nio.file.Path.of(localPath).toRealPath()) || !Files.isRegularFile(real)) {
+        if (!real.startsWith(localReal()) || !Files.isRegularFile(real)) {
             return null;
         }
         return real;
+    }
+
+    private java.nio.file.Path localReal() throws IOException {
+        if (localReal == null) {
+            localReal = java.nio.file.Path.of(localPath).toRealPath();
+        }
+        return localReal;
     }
 
     /**
