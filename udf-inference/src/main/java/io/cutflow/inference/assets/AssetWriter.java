@@ -33,9 +33,40 @@ public final class AssetWriter {
      */
     public AssetRecord[] write(String md5, ParameterTemplate template, byte[] bgr, byte[] alpha, int width, int height)
             throws ImageRejectedException {
+        List<String> created = new ArrayList<>();
+        try {
+            return writeAll(md5, template, bgr, alpha, width, height, created);
+        } catch (ImageRejectedException | RuntimeException e) {
+            removeCreated(created, e);
+            throw e;
+        }
+    }
+
+    /**
+     * A set is written whole or not at all: the objects this call created (keys that held nothing before it) are
+     * removed when a later one fails, so no object is left without its row whatever the attempt's outcome. Objects
+     * that existed before (a replay's, an earlier success's: same key, same bytes) are left as they are.
+     */
+    private static void removeCreated(List<String> created, Exception cause) {
+        for (String uri : created) {
+            try {
+                if (!ObjectStore.delete(uri)) {
+                    cause.addSuppressed(new IOException("cannot remove " + uri + " of an incomplete asset set"));
+                }
+            } catch (IOException e) {
+                cause.addSuppressed(e);
+            }
+        }
+    }
+
+    private AssetRecord[] writeAll(String md5, ParameterTemplate template, byte[] bgr, byte[] alpha, int width,
+            int height, List<String> created) throws ImageRejectedException {
         List<AssetRecord> records = new ArrayList<>();
         for (AssetType type : template.assets()) {
             String uri = AssetKeys.assetUri(processedBase, md5, template.id(), template.version(), type.code());
+            if (!existed(uri)) {
+                created.add(uri); // before the write: a write that fails half-way may leave something too
+            }
             boolean primary = records.isEmpty();
             AssetRecord record;
             switch (type) {
@@ -57,6 +88,14 @@ public final class AssetWriter {
             records.add(record);
         }
         return records.toArray(new AssetRecord[0]);
+    }
+
+    private static boolean existed(String uri) throws ImageRejectedException {
+        try {
+            return ObjectStore.exists(uri);
+        } catch (IOException e) {
+            throw new ImageRejectedException(FailureClass.IO_ERROR, "cannot check " + uri + ": " + e.getMessage(), e);
+        }
     }
 
     private static long store(String uri, byte[] png) throws ImageRejectedException {

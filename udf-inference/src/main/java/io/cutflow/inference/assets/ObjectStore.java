@@ -55,4 +55,17 @@ public final class ObjectStore {
             throw new IOException("cannot rename " + written + " to " + target);
         }
     }
+
+    /** Whether an object exists at the uri. */
+    public static boolean exists(String uri) throws IOException {
+        Path path = new Path(uri);
+        return path.getFileSystem().exists(path);
+    }
+
+    /** Deletes an object; true when it is gone (or never was). */
+    public static boolean delete(String uri) throws IOException {
+        Path path = new Path(uri);
+        FileSystem fs = path.getFileSystem();
+        return fs.delete(path, false) || !fs.exists(path);
+    }
 }
