@@ -17,39 +17,45 @@ import java.nio.file.Files;
  */
 public final class BucketEventsFuzzTarget {
 
-    private static final java.nio.file.Path LOCAL_ROOT;
-    private static final Parser LOCAL;
-    private static final Parser S3;
-
-    static {
-        try {
-            LOCAL_ROOT = Files.createTempDirectory("cutflow-fuzz-raw").toRealPath();
-            LOCAL = new Parser(LOCAL_ROOT.toString());
-            S3 = new Parser("s3://raw/incoming");
-        } catch (java.io.IOException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    private static java.nio.file.Path localRoot;
+    private static Parser local;
+    private static Parser s3;
 
     private BucketEventsFuzzTarget() {}
 
+    /** Called by Jazzer before fuzzing (class loading and instrumentation do not count against -timeout). */
+    public static synchronized void fuzzerInitialize() {
+        if (local != null) {
+            return;
+        }
+        try {
+            localRoot = Files.createTempDirectory("cutflow-fuzz-raw").toRealPath();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+        local = new Parser(localRoot.toString());
+        s3 = new Parser("s3://raw/incoming");
+        local.parse("{\"Records\":[]}"); // loads what the first input would
+    }
+
     public static void fuzzerTestOneInput(byte[] data) {
+        fuzzerInitialize();
         if (data.length == 0) {
             return;
         }
         String text = new String(data, 1, data.length - 1, StandardCharsets.UTF_8);
         String message = (data[0] & 1) == 0 ? text : "{\"Records\":[{\"eventName\":\"ObjectCreated:Put\",\"s3\":{\"bucket\":"
                 + "{\"name\":\"raw\"},\"object\":{\"key\":\"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}}}]}";
-        for (DiscoveredObject object : LOCAL.parse(message)) {
-            if (LOCAL.root.refusal(object.url()) == null) {
+        for (DiscoveredObject object : local.parse(message)) {
+            if (local.root.refusal(object.url()) == null) {
                 java.nio.file.Path opened = java.nio.file.Path.of(new Path(object.url()).toUri().getPath()).normalize();
-                if (!opened.startsWith(LOCAL_ROOT) || opened.equals(LOCAL_ROOT)) {
+                if (!opened.startsWith(localRoot) || opened.equals(localRoot)) {
                     throw new IllegalStateException("accepted " + object.url() + ", which opens " + opened);
                 }
             }
         }
-        for (DiscoveredObject object : S3.parse(message)) {
-            if (S3.root.refusal(object.url()) == null && (!object.url().startsWith("s3://raw/incoming/")
+        for (DiscoveredObject object : s3.parse(message)) {
+            if (s3.root.refusal(object.url()) == null && (!object.url().startsWith("s3://raw/incoming/")
                     || !new Path(object.url()).toString().equals(object.url()))) {
                 throw new IllegalStateException("accepted " + object.url() + ", which is not opened byte for byte");
             }

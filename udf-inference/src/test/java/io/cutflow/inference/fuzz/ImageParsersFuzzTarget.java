@@ -20,6 +20,11 @@ public final class ImageParsersFuzzTarget {
 
     private ImageParsersFuzzTarget() {}
 
+    /** Called by Jazzer before fuzzing: ImageIO's plugin scan is not the first input's time. */
+    public static void fuzzerInitialize() {
+        javax.imageio.ImageIO.scanForPlugins();
+    }
+
     public static void fuzzerTestOneInput(byte[] data) {
         try {
             ImageDecoder.Decoded decoded = DECODER.decode(data);
