@@ -7,7 +7,6 @@ import io.cutflow.job.support.PostgresServer;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -61,12 +60,7 @@ class HostileInputTest {
         config.set(CutflowOptions.INTRA_OP_THREADS, 1);
         config.set(CutflowOptions.MAX_OBJECT_SIZE, new MemorySize(MAX_OBJECT_BYTES));
         config.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofSeconds(2));
-        CutflowJob.prepareDatabase(config);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.configure(config);
-        env.setParallelism(2);
-        CutflowJob.build(env, config);
-        env.execute("hostile-corpus"); // restart strategy none: any job failure throws here
+        JobRunner.run(config, 2, "hostile-corpus"); // restart strategy none: any job failure throws here
 
         try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", "")) {
             for (Map.Entry<String, HostileCorpus.Case> entry : corpus.entrySet()) {

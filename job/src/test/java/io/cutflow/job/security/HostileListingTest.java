@@ -1,13 +1,11 @@
 package io.cutflow.job.security;
 
 import io.cutflow.inference.testing.TestImages;
-import io.cutflow.job.CutflowJob;
 import io.cutflow.job.CutflowOptions;
 import io.cutflow.job.source.RawRoot;
 import io.cutflow.job.support.JobRunner;
 import io.cutflow.job.support.PostgresServer;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -83,12 +81,7 @@ class HostileListingTest {
         String jdbcUrl = PostgresServer.newDatabase("hostile_listing");
         Configuration config = JobRunner.config(raw, dir.resolve("processed"), jdbcUrl, true);
         config.set(CutflowOptions.LISTING_FAILURE_TIMEOUT, Duration.ofSeconds(20)); // before the fix: fail, not hang
-        CutflowJob.prepareDatabase(config);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.configure(config);
-        env.setParallelism(2);
-        CutflowJob.build(env, config);
-        env.execute("hostile-listing"); // restart strategy none: any job failure throws here
+        JobRunner.run(config, 2, "hostile-listing"); // restart strategy none: any job failure throws here
 
         try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", "")) {
             Map<String, String> urls = new HashMap<>(); // url -> status

@@ -65,12 +65,22 @@ public final class JobRunner {
     }
 
     public static JobClient start(Configuration config, int parallelism, String name) throws Exception {
+        return environment(config, parallelism).executeAsync(name);
+    }
+
+    /** Runs the job to its end (a --once run); with the restart strategy none any job failure throws here. */
+    public static void run(Configuration config, int parallelism, String name) throws Exception {
+        environment(config, parallelism).execute(name);
+    }
+
+    /** The migrated database and the job's pipeline on the MiniCluster's environment. */
+    private static StreamExecutionEnvironment environment(Configuration config, int parallelism) {
         CutflowJob.prepareDatabase(config);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.configure(config);
         env.setParallelism(parallelism);
         CutflowJob.build(env, config);
-        return env.executeAsync(name);
+        return env;
     }
 
     /** Waits until the count query returns at least the expected value. */
