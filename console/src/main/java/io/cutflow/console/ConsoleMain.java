@@ -101,9 +101,16 @@ public final class ConsoleMain {
                 throw new IllegalArgumentException("no --jdbc-url, and no local run's database in " + data
                         + " (run bin/cutflow run first, or pass --jdbc-url)");
             }
-            embedded = EmbeddedDatabase.start(data, true);
-            config.set(CutflowOptions.JDBC_URL, embedded.jdbcUrl("postgres"));
-            System.out.printf("Embedded PostgreSQL of the local run on port %d, data in %s%n", embedded.port(), data);
+            Integer running = runningServerPort(data);
+            if (running != null) {
+                // a bin/cutflow run that is still going: its server, on the port it printed
+                config.set(CutflowOptions.JDBC_URL, "jdbc:postgresql://localhost:" + running + "/postgres");
+                System.out.printf("Local run's embedded PostgreSQL on port %d (data in %s)%n", running, data);
+            } else {
+                embedded = EmbeddedDatabase.start(data, true);
+                config.set(CutflowOptions.JDBC_URL, embedded.jdbcUrl("postgres"));
+                System.out.printf("Embedded PostgreSQL of the local run started on port %d, data in %s%n", embedded.port(), data);
+            }
             if (!config.contains(CutflowOptions.PROCESSED)) {
                 config.set(CutflowOptions.PROCESSED, home.resolve("processed").toString());
             }
@@ -137,6 +144,27 @@ public final class ConsoleMain {
             stopped.countDown();
         }));
         stopped.await();
+    }
+
+    /**
+     * The port of the PostgreSQL server running on {@code data} (line 4 of its postmaster.pid), when one answers
+     * there; null when none runs (then the console starts the embedded server on that folder itself).
+     */
+    static Integer runningServerPort(Path data) {
+        Path pid = data.resolve("postmaster.pid");
+        try {
+            List<String> lines = Files.readAllLines(pid);
+            if (lines.size() < 4) {
+                return null;
+            }
+            int port = Integer.parseInt(lines.get(3).strip());
+            try (java.net.Socket socket = new java.net.Socket()) {
+                socket.connect(new java.net.InetSocketAddress("localhost", port), 1000);
+            }
+            return port;
+        } catch (java.io.IOException | NumberFormatException e) {
+            return null;
+        }
     }
 
     private static String value(String[] args, int i, String flag) {
