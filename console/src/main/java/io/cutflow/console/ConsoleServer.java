@@ -42,7 +42,10 @@ public final class ConsoleServer implements AutoCloseable {
     private static final String ROLE = "cutflow.role";
     private static final String SESSION = "cutflow.session";
 
-    private record Session(ApiKeys.Role role, String csrf) {}
+    /** Signed-in browsers: the key's role and the session's CSRF token, for {@link #SESSION_TTL}. */
+    private record Session(ApiKeys.Role role, String csrf, java.time.Instant expires) {}
+
+    static final java.time.Duration SESSION_TTL = java.time.Duration.ofHours(12);
 
     private final ApiKeys keys;
     private final ConsoleQueries queries;
@@ -109,6 +112,10 @@ public final class ConsoleServer implements AutoCloseable {
         } else {
             String cookie = ctx.cookie(SESSION_COOKIE);
             session = cookie == null ? null : sessions.get(cookie);
+            if (session != null && session.expires().isBefore(java.time.Instant.now())) {
+                sessions.remove(cookie);
+                session = null;
+            }
             role = session == null ? null : session.role();
         }
         if (role == null) {
@@ -157,11 +164,14 @@ public final class ConsoleServer implements AutoCloseable {
             return;
         }
         String id = token();
-        sessions.put(id, new Session(role.get(), token()));
+        java.time.Instant now = java.time.Instant.now();
+        sessions.values().removeIf(s -> s.expires().isBefore(now));
+        sessions.put(id, new Session(role.get(), token(), now.plus(SESSION_TTL)));
         Cookie cookie = new Cookie(SESSION_COOKIE, id);
         cookie.setHttpOnly(true);
         cookie.setSameSite(SameSite.STRICT);
         cookie.setPath("/");
+        cookie.setMaxAge((int) SESSION_TTL.toSeconds());
         ctx.cookie(cookie);
         ctx.redirect(next, io.javalin.http.HttpStatus.SEE_OTHER);
     }

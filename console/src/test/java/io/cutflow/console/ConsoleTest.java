@@ -161,6 +161,15 @@ class ConsoleTest {
                 .isEqualTo(200);
         HttpResponse<String> failures = get("/api/failures?error_class=too_large", READER_KEY);
         assertThat(failures.body()).contains("\"total\":3");
+
+        String md5 = md5Of("products/sku-1001.jpg");
+        HttpResponse<String> content = get("/api/contents/" + md5, READER_KEY);
+        assertThat(content.statusCode()).isEqualTo(200);
+        assertThat(content.body()).contains("\"md5\":\"" + md5 + "\"", "\"urls\":[", "\"jobs\":[", "\"attempts\":[",
+                "\"template_id\":\"default\"", "\"template_version\":1", "\"asset_type\":\"transparent_png\"",
+                "\"href\":\"/files/processed/");
+        assertThat(get("/api/contents/" + "0".repeat(32), READER_KEY).statusCode()).isEqualTo(404);
+        assertThat(get("/api/contents/not-an-md5", READER_KEY).statusCode()).isEqualTo(404);
     }
 
     @Test
@@ -245,6 +254,11 @@ class ConsoleTest {
         assertThat(b.findElement(By.cssSelector("li.result .url")).getText()).endsWith(XSS_NAME);
         b.get(base + "/failures?error_class=undecodable");
         assertThat(b.findElement(By.cssSelector("tr.failure .url")).getText()).endsWith(XSS_NAME);
+        assertThat(b.findElements(By.cssSelector("img[src=x]"))).isEmpty();
+        b.findElement(By.cssSelector("tr.failure a.md5")).click();
+        wait(b, Duration.ofSeconds(10)).until(d -> d.getCurrentUrl().contains("/contents/"));
+        assertThat(b.findElement(By.id("urls")).getText()).endsWith(XSS_NAME);
+        assertThat(b.findElement(By.cssSelector("tr.job")).getText()).contains("undecodable");
         assertThat(b.findElements(By.cssSelector("img[src=x]"))).isEmpty();
         try {
             String text = b.switchTo().alert().getText();
