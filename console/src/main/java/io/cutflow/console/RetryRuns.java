@@ -13,7 +13,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -59,8 +58,10 @@ public final class RetryRuns implements AutoCloseable {
     }
 
     private final JobRetry retry;
-    private final Map<String, Run> byKey = new ConcurrentHashMap<>();
-    private final Map<String, Run> byRunId = new ConcurrentHashMap<>();
+    /** Runs remembered (by key and by run id), oldest forgotten first. */
+    static final int REMEMBERED = 1000;
+    private final Map<String, Run> byKey = bounded();
+    private final Map<String, Run> byRunId = bounded();
     private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "console-retry");
         t.setDaemon(true);
@@ -110,8 +111,17 @@ public final class RetryRuns implements AutoCloseable {
         return run;
     }
 
-    public Run get(String runId) {
+    public synchronized Run get(String runId) {
         return byRunId.get(runId);
+    }
+
+    private static Map<String, Run> bounded() {
+        return new java.util.LinkedHashMap<>() {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Run> eldest) {
+                return size() > REMEMBERED;
+            }
+        };
     }
 
     private static String sha256(String s) {
