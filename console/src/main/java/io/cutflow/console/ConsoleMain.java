@@ -127,6 +127,20 @@ public final class ConsoleMain {
             config.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
             config.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(2));
         }
+        // as a local bin/cutflow retry: two images at once on half the cores each, unless told otherwise
+        if (config.get(CutflowOptions.DEVICE).equals("cpu") && !config.contains(CutflowOptions.CONCURRENCY)
+                && !config.contains(CutflowOptions.INTRA_OP_THREADS)) {
+            config.set(CutflowOptions.CONCURRENCY, 2);
+            config.set(CutflowOptions.INTRA_OP_THREADS, Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
+        }
+        if (!Files.isReadable(Path.of(config.get(CutflowOptions.MODEL_PATH)))) {
+            System.out.println("Warning: model not found at " + config.get(CutflowOptions.MODEL_PATH)
+                    + ": browsing works, retries will fail (bin/fetch-model, or --model PATH)");
+        }
+        if (!java.net.InetAddress.getByName(options.bind()).isLoopbackAddress()) {
+            System.out.println("Warning: listening on " + options.bind() + " without TLS: API keys and cookies cross the"
+                    + " network in clear; put a TLS proxy in front");
+        }
         Console console = Console.start(config, keys, options.bind(), options.port(), options.s3PublicEndpoint(), System.getenv());
         String host = options.bind().contains(":") ? "[" + options.bind() + "]" : options.bind();
         System.out.println("Cutflow console on http://" + host + ":" + console.port());

@@ -13,7 +13,6 @@ import io.javalin.http.SameSite;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLDecoder;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -241,7 +240,6 @@ public final class ConsoleServer implements AutoCloseable {
     private void failuresPage(Context ctx) throws Exception {
         FailureFilter f = filter(ctx);
         Map<String, Object> model = new LinkedHashMap<>(failures(f));
-        model.put("query", query(f.asParams()));
         render(ctx, "failures.jte", page(ctx, model));
     }
 
@@ -391,15 +389,6 @@ public final class ConsoleServer implements AutoCloseable {
     private static void error(Context ctx, int status, String message) {
         ctx.status(status);
         json(ctx, Map.of("error", message == null ? "error" : message));
-    }
-
-    static String query(Map<String, String> params) {
-        StringBuilder q = new StringBuilder();
-        for (Map.Entry<String, String> e : params.entrySet()) {
-            q.append(q.length() == 0 ? "" : "&").append(e.getKey()).append('=')
-                    .append(URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8));
-        }
-        return q.toString();
     }
 
     @Override

@@ -40,6 +40,11 @@ public final class View {
         return ms >= 1000 ? String.format(java.util.Locale.ROOT, "%.2f s", ms / 1000.0) : ms + " ms";
     }
 
+    /** A query-string value, URL-encoded (the template then HTML-escapes the attribute). */
+    public static String url(String value) {
+        return java.net.URLEncoder.encode(value == null ? "" : value, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     /** The template label of a job or asset row: id@version. */
     public static String template(Map<String, Object> row) {
         return s(row, "template_id") + "@" + s(row, "template_version");

@@ -271,26 +271,45 @@ class ConsoleTest {
 
     @Test
     @Order(6)
-    void aFailureRetriedFromTheFailuresPageBecomesASuccess() throws Exception {
+    void aFailedObjectFixedOnDiskThenRetriedFromTheFailuresPageBecomesASuccess() throws Exception {
         WebDriver b = browser();
         String md5 = md5Of("one/sku-2001.jpg");
+        Path object = raw.resolve("one/sku-2001.jpg");
+        Path aside = Files.move(object, dir.resolve("sku-2001.jpg.aside"));
+
+        // retried while the object is gone from the raw folder: it fails again, of another class
         b.get(base + "/failures?error_class=too_large");
         assertThat(b.findElement(By.id("total")).getText()).isEqualTo("3");
-        awaitImagesLoaded("tr.failure .thumb img");
+        awaitImagesLoaded("tr.failure[data-md5='" + md5 + "'] .thumb img, tr.failure:not([data-md5='" + md5 + "']) .thumb img");
         screenshot("failures");
+        retryRow(b, md5);
+        String failedAgain = lines("SELECT status || ' ' || error_class || ' ' || attempts FROM processing_jobs WHERE md5 = '"
+                + md5 + "'").get(0);
+        assertThat(failedAgain).startsWith("failed ").doesNotContain("too_large").endsWith(" 2");
+        String errorClass = failedAgain.split(" ")[1];
+
+        // fixed on disk, retried from the Failures page of its new class: a success
+        Files.move(aside, object);
+        b.get(base + "/failures?error_class=" + errorClass);
+        screenshot("failures-" + errorClass);
+        retryRow(b, md5);
+        assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM processing_jobs WHERE md5 = '" + md5
+                + "' AND status = 'success' AND attempts = 3")).isEqualTo(1);
+
+        b.get(base + "/contents/" + md5);
+        screenshot("content-after-retry");
+        assertThat(naturalWidth(b.findElement(By.cssSelector("figure[data-asset-type=transparent_png] img")))).isEqualTo(320);
+        assertThat(b.findElements(By.cssSelector("tr.attempt"))).hasSize(3);
+        assertThat(b.findElement(By.cssSelector("tr.job .job-status")).getText()).isEqualTo("success");
+    }
+
+    /** Clicks the row's Retry on the Failures page and waits for its run to finish. */
+    private void retryRow(WebDriver b, String md5) {
         WebElement row = b.findElement(By.cssSelector("tr.failure[data-md5='" + md5 + "']"));
         assertThat(row.findElement(By.cssSelector(".message")).getText()).isNotEmpty();
         row.findElement(By.cssSelector("button.retry")).click();
         WebElement status = row.findElement(By.cssSelector(".run-status"));
         wait(b, Duration.ofMinutes(2)).until(d -> "finished".equals(status.getAttribute("data-state")));
-        assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM processing_jobs WHERE md5 = '" + md5
-                + "' AND status = 'success' AND attempts = 2")).isEqualTo(1);
-
-        b.get(base + "/contents/" + md5);
-        screenshot("content-after-retry");
-        assertThat(naturalWidth(b.findElement(By.cssSelector("figure[data-asset-type=transparent_png] img")))).isEqualTo(320);
-        assertThat(b.findElements(By.cssSelector("tr.attempt"))).hasSize(2);
-        screenshot("content-after-retry");
     }
 
     @Test
