@@ -111,12 +111,19 @@ class ConsoleTest {
     }
 
     @AfterAll
-    void stop() {
+    void stop() throws Exception {
         if (browser != null) {
             browser.quit();
         }
         if (console != null) {
             console.close();
+        }
+        if (dir != null) {
+            try (var paths = Files.walk(dir)) { // links are deleted, never followed
+                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
         }
     }
 
@@ -233,7 +240,7 @@ class ConsoleTest {
         WebElement box = b.findElement(By.id("q"));
         box.clear();
         box.sendKeys("sku-1001" + Keys.ENTER);
-        wait(b, Duration.ofSeconds(10)).until(d -> d.getCurrentUrl().contains("/contents/"));
+        wait(b, Duration.ofSeconds(30)).until(d -> d.getCurrentUrl().contains("/contents/"));
         String md5 = b.findElement(By.id("md5")).getText();
         assertThat(md5).matches("[0-9a-f]{32}");
         WebElement cutOut = b.findElement(By.cssSelector("figure[data-asset-type=transparent_png] img"));
@@ -256,7 +263,7 @@ class ConsoleTest {
         assertThat(b.findElement(By.cssSelector("tr.failure .url")).getText()).endsWith(XSS_NAME);
         assertThat(b.findElements(By.cssSelector("img[src=x]"))).isEmpty();
         b.findElement(By.cssSelector("tr.failure a.md5")).click();
-        wait(b, Duration.ofSeconds(10)).until(d -> d.getCurrentUrl().contains("/contents/"));
+        wait(b, Duration.ofSeconds(30)).until(d -> d.getCurrentUrl().contains("/contents/"));
         assertThat(b.findElement(By.id("urls")).getText()).endsWith(XSS_NAME);
         assertThat(b.findElement(By.cssSelector("tr.job")).getText()).contains("undecodable");
         assertThat(b.findElements(By.cssSelector("img[src=x]"))).isEmpty();
@@ -324,7 +331,7 @@ class ConsoleTest {
         assertThat(b.findElement(By.id("total")).getText()).isEqualTo("2");
         b.findElement(By.id("retry-all")).click();
         WebElement go = b.findElement(By.id("retry-all-go"));
-        wait(b, Duration.ofSeconds(20)).until(d -> go.isDisplayed());
+        wait(b, Duration.ofSeconds(30)).until(d -> go.isDisplayed());
         assertThat(go.getText()).isEqualTo("Retry all matching (2)");
         screenshot("failures-retry-all-confirm");
         assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM processing_attempts WHERE run_id <> 'stream'"
@@ -381,7 +388,7 @@ class ConsoleTest {
         browser.get(base + "/signin");
         browser.findElement(By.id("key")).sendKeys(key);
         browser.findElement(By.id("signin")).click();
-        wait(browser, Duration.ofSeconds(10)).until(d -> !d.getCurrentUrl().contains("/signin"));
+        wait(browser, Duration.ofSeconds(30)).until(d -> !d.getCurrentUrl().contains("/signin"));
     }
 
     private static WebDriverWait wait(WebDriver b, Duration timeout) {
@@ -391,7 +398,7 @@ class ConsoleTest {
     }
 
     private long naturalWidth(WebElement img) {
-        wait(browser, Duration.ofSeconds(10)).until(d -> Boolean.TRUE.equals(
+        wait(browser, Duration.ofSeconds(30)).until(d -> Boolean.TRUE.equals(
                 ((JavascriptExecutor) d).executeScript("return arguments[0].complete", img)));
         return ((Number) ((JavascriptExecutor) browser).executeScript("return arguments[0].naturalWidth", img)).longValue();
     }
