@@ -74,6 +74,23 @@ class AssetLinksTest {
     }
 
     @Test
+    void aRunningLocalServerIsFoundThroughItsPostmasterPid() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("postgres"));
+        assertThat(ConsoleMain.runningServerPort(data)).as("no pid file").isNull();
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Files.writeString(data.resolve("postmaster.pid"), "12345\n" + data + "\n1765000000\n" + server.getLocalPort()
+                    + "\n/tmp\nlocalhost\n");
+            assertThat(ConsoleMain.runningServerPort(data)).isEqualTo(server.getLocalPort());
+        }
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closed = s.getLocalPort();
+        }
+        Files.writeString(data.resolve("postmaster.pid"), "12345\n" + data + "\n1765000000\n" + closed + "\n");
+        assertThat(ConsoleMain.runningServerPort(data)).as("a stale pid file").isNull();
+    }
+
+    @Test
     void consoleFlagsNeverTakeKeysOrSecretsFromTheCommandLine() {
         assertThatThrownBy(() -> ConsoleMain.parse(new String[] {"--jdbc-url", "jdbc:postgresql://db/cutflow"}, Map.of()))
                 .hasMessageContaining("--api-keys");
