@@ -1,9 +1,14 @@
 package io.cutflow.console;
 
+import io.cutflow.inference.testing.TestImages;
+import io.cutflow.job.support.RestartableS3Proxy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -58,6 +63,31 @@ class AssetLinksTest {
         }
         try (AssetLinks links = new AssetLinks("s3://b/p", null, null, env)) {
             assertThat(links.href("s3://b/p/x.png").orElseThrow()).startsWith("http://minio.internal:9000/b/p/x.png?");
+        }
+    }
+
+    @Test
+    void aPresignedUrlFetchesTheObjectFromARealS3ServerWithoutTheConsole() throws Exception {
+        try (RestartableS3Proxy s3 = RestartableS3Proxy.start()) {
+            s3.createBucket("processed");
+            byte[] png = TestImages.png(TestImages.composite("koala", 64, 48, 5).image());
+            Path object = s3.baseDir().resolve("buckets/processed/assets/ab/abcd/default-v1/transparent_png.png");
+            Files.createDirectories(object.getParent());
+            Files.write(object, png);
+            Map<String, String> env = Map.of("S3_ENDPOINT", s3.endpoint(), "AWS_ACCESS_KEY_ID", RestartableS3Proxy.ACCESS_KEY,
+                    "AWS_SECRET_ACCESS_KEY", RestartableS3Proxy.SECRET_KEY);
+            try (AssetLinks links = new AssetLinks("s3://processed/assets", null, null, env)) {
+                String href = links.href("s3://processed/assets/ab/abcd/default-v1/transparent_png.png").orElseThrow();
+                assertThat(href).startsWith(s3.endpoint() + "/processed/assets/");
+                HttpClient http = HttpClient.newHttpClient();
+                HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(href)).build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+                assertThat(r.statusCode()).isEqualTo(200);
+                assertThat(r.body()).isEqualTo(png);
+                String tampered = href.replace("transparent_png.png", "alpha_mask.png");
+                assertThat(http.send(HttpRequest.newBuilder(URI.create(tampered)).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode()).as("the signature covers the key").isEqualTo(403);
+            }
         }
     }
 
