@@ -87,6 +87,13 @@ class AssetLinksTest {
                 String tampered = href.replace("transparent_png.png", "alpha_mask.png");
                 assertThat(http.send(HttpRequest.newBuilder(URI.create(tampered)).build(),
                         HttpResponse.BodyHandlers.discarding()).statusCode()).as("the signature covers the key").isEqualTo(403);
+            } finally {
+                s3.close();
+                try (var paths = Files.walk(s3.baseDir())) {
+                    for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        Files.deleteIfExists(p);
+                    }
+                }
             }
         }
     }
