@@ -1,0 +1,308 @@
+package io.cutflow.console;
+
+import io.cutflow.job.db.DatabaseSettings;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * What the console reads, in plain JDBC on the job's tables. Every statement is bounded (LIMIT) and runs under a
+ * statement timeout in a read-only transaction: the console never writes these tables itself (retries go through the
+ * job's own code, {@link JobRetry}).
+ */
+public final class ConsoleQueries {
+
+    public static final Pattern MD5 = Pattern.compile("(?i)[0-9a-f]{32}");
+    /** Result cards on the search page; urls read to make them. */
+    static final int SEARCH_CONTENTS = 50;
+    static final int SEARCH_URLS = 500;
+    static final int FAILURE_ROWS = 100;
+    static final int CONTENT_URLS = 1000;
+
+    private final DatabaseSettings db;
+    private final AssetLinks links;
+
+    public ConsoleQueries(DatabaseSettings db, AssetLinks links) {
+        this.db = db;
+        this.links = links;
+    }
+
+    private Connection connect() throws SQLException {
+        Connection c = db.connect();
+        c.setAutoCommit(false);
+        c.setReadOnly(true);
+        try (Statement s = c.createStatement()) {
+            s.execute("SET LOCAL statement_timeout = '15s'");
+        }
+        return c;
+    }
+
+    /** Search: an MD5 (32 hex characters) exactly, anything else as a url substring (product ids, prefixes). */
+    public List<Map<String, Object>> search(String q) throws SQLException {
+        String text = q == null ? "" : q.strip();
+        if (text.isEmpty()) {
+            return List.of();
+        }
+        Map<String, List<String>> urls = new LinkedHashMap<>();
+        try (Connection c = connect()) {
+            boolean md5 = MD5.matcher(text).matches();
+            String sql = md5
+                    ? "SELECT md5, url FROM image_urls WHERE md5 = ? ORDER BY url LIMIT " + SEARCH_URLS
+                    : "SELECT md5, url FROM image_urls WHERE url ILIKE ? ESCAPE '\\' ORDER BY url LIMIT " + SEARCH_URLS;
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, md5 ? text.toLowerCase(java.util.Locale.ROOT) : "%" + likeEscape(text) + "%");
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        String m = rs.getString(1).strip();
+                        if (urls.size() < SEARCH_CONTENTS || urls.containsKey(m)) {
+                            urls.computeIfAbsent(m, k -> new ArrayList<>()).add(rs.getString(2));
+                        }
+                    }
+                }
+            }
+            if (md5 && urls.isEmpty()) {
+                // a content known without a name (never the case for the job's rows, but an MD5 is an exact key)
+                try (PreparedStatement ps = c.prepareStatement("SELECT md5, source_url FROM original_images WHERE md5 = ?")) {
+                    ps.setString(1, text.toLowerCase(java.util.Locale.ROOT));
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            urls.put(rs.getString(1).strip(), new ArrayList<>(List.of(rs.getString(2))));
+                        }
+                    }
+                }
+            }
+            if (urls.isEmpty()) {
+                return List.of();
+            }
+            Array keys = c.createArrayOf("text", urls.keySet().toArray());
+            Map<String, Map<String, Object>> cards = new LinkedHashMap<>();
+            for (Map.Entry<String, List<String>> e : urls.entrySet()) {
+                Map<String, Object> card = new LinkedHashMap<>();
+                card.put("md5", e.getKey());
+                card.put("urls", e.getValue());
+                card.put("status", "unknown");
+                card.put("templates", new ArrayList<Map<String, Object>>());
+                card.put("thumbnail", null);
+                card.put("original", null);
+                cards.put(e.getKey(), card);
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT md5, source_url FROM original_images WHERE md5 = ANY (CAST(? AS text[]))")) {
+                ps.setArray(1, keys);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        Map<String, Object> card = cards.get(rs.getString(1).strip());
+                        String href = links.href(rs.getString(2)).orElse(null);
+                        card.put("original", href);
+                        card.put("thumbnail", href);
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT md5, template_id, template_version, status, error_class FROM processing_jobs
+                    WHERE md5 = ANY (CAST(? AS text[])) ORDER BY md5, template_id, template_version""")) {
+                ps.setArray(1, keys);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        Map<String, Object> card = cards.get(rs.getString(1).strip());
+                        Map<String, Object> job = new LinkedHashMap<>();
+                        job.put("template_id", rs.getString(2));
+                        job.put("template_version", rs.getInt(3));
+                        job.put("status", rs.getString(4));
+                        job.put("error_class", rs.getString(5));
+                        @SuppressWarnings("unchecked")
+                        List<Map<String, Object>> jobs = (List<Map<String, Object>>) card.get("templates");
+                        jobs.add(job);
+                        card.put("status", worse((String) card.get("status"), rs.getString(4)));
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT DISTINCT ON (md5) md5, storage_path FROM result_assets
+                    WHERE md5 = ANY (CAST(? AS text[])) AND asset_type = 'transparent_png'
+                    ORDER BY md5, is_primary DESC, template_id, template_version DESC""")) {
+                ps.setArray(1, keys);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        String href = links.href(rs.getString(2)).orElse(null);
+                        if (href != null) {
+                            cards.get(rs.getString(1).strip()).put("thumbnail", href);
+                        }
+                    }
+                }
+            }
+            return new ArrayList<>(cards.values());
+        }
+    }
+
+    /** The status a content card shows: the worst of its jobs'. */
+    private static String worse(String a, String b) {
+        List<String> order = List.of("unknown", "success", "pending", "running", "needs_manual_review", "failed");
+        return order.indexOf(b) > order.indexOf(a) ? b : a;
+    }
+
+    /** Everything about one content, or null when it is not known. */
+    public Map<String, Object> content(String md5) throws SQLException {
+        String key = md5.toLowerCase(java.util.Locale.ROOT);
+        try (Connection c = connect()) {
+            Map<String, Object> content = new LinkedHashMap<>();
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT md5, source_url, encode(sha256, 'hex') AS sha256, file_size_bytes, width, height, format,
+                           upload_timestamp
+                    FROM original_images WHERE md5 = ?""")) {
+                ps.setString(1, key);
+                List<Map<String, Object>> rows = rows(ps);
+                if (rows.isEmpty()) {
+                    return null;
+                }
+                content.putAll(rows.get(0));
+                content.put("md5", key);
+                content.put("original", links.href((String) rows.get(0).get("source_url")).orElse(null));
+            }
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT url, encode(sha256, 'hex') AS sha256, file_size_bytes, discovered_at FROM image_urls
+                    WHERE md5 = ? ORDER BY url""" + " LIMIT " + CONTENT_URLS)) {
+                ps.setString(1, key);
+                List<Map<String, Object>> urlRows = rows(ps);
+                content.put("urls", urlRows.stream().map(r -> r.get("url")).toList());
+                content.put("url_details", urlRows);
+            }
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT template_id, template_version, status, error_class, error_message, attempts, started_at,
+                           finished_at, duration_ms, inference_ms, model_version, model_sha256, parameters::text AS parameters,
+                           worker_node, execution_provider
+                    FROM processing_jobs WHERE md5 = ? ORDER BY template_id, template_version""")) {
+                ps.setString(1, key);
+                content.put("jobs", rows(ps));
+            }
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT template_id, template_version, asset_type, storage_path, width, height, file_size_bytes,
+                           is_primary, created_at
+                    FROM result_assets WHERE md5 = ? ORDER BY template_id, template_version, asset_type""")) {
+                ps.setString(1, key);
+                List<Map<String, Object>> assets = rows(ps);
+                for (Map<String, Object> a : assets) {
+                    a.put("href", links.href((String) a.get("storage_path")).orElse(null));
+                }
+                content.put("assets", assets);
+            }
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT template_id, template_version, run_id, status, error_class, error_message, attempts,
+                           started_at, finished_at, duration_ms, inference_ms, model_version, worker_node, execution_provider
+                    FROM processing_attempts WHERE md5 = ? ORDER BY finished_at, template_id, template_version LIMIT 1000""")) {
+                ps.setString(1, key);
+                content.put("attempts", rows(ps));
+            }
+            return content;
+        }
+    }
+
+    /** Error classes of the contents not (yet) processed, with counts, largest first. */
+    public List<Map<String, Object>> errorClasses(String status) throws SQLException {
+        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement("""
+                SELECT coalesce(error_class, '') AS error_class, count(*) AS count FROM processing_jobs
+                WHERE status = ? GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 50""")) {
+            ps.setString(1, status);
+            return rows(ps);
+        }
+    }
+
+    /** Failed job rows matching the filter: the count of all, and the newest {@link #FAILURE_ROWS}. */
+    public Map<String, Object> failures(FailureFilter f) throws SQLException {
+        String where = """
+                FROM processing_jobs j JOIN original_images o ON o.md5 = j.md5
+                WHERE j.status = ?
+                  AND (CAST(? AS text) IS NULL OR j.error_class = ?)
+                  AND (CAST(? AS text) IS NULL OR j.template_id = ?)
+                  AND (CAST(? AS integer) IS NULL OR j.template_version = ?)
+                  AND (CAST(? AS timestamptz) IS NULL OR j.finished_at >= ?)
+                  AND (CAST(? AS timestamptz) IS NULL OR j.finished_at < ?)
+                  AND (CAST(? AS text) IS NULL OR EXISTS (
+                        SELECT 1 FROM image_urls u WHERE u.md5 = j.md5 AND u.url LIKE ? ESCAPE '\\'))
+                """;
+        Map<String, Object> result = new LinkedHashMap<>();
+        try (Connection c = connect()) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) " + where)) {
+                bind(ps, f);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    result.put("total", rs.getLong(1));
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT j.md5, j.template_id, j.template_version, j.status, j.error_class, j.error_message,
+                           j.attempts, j.finished_at, o.source_url
+                    """ + where + " ORDER BY j.finished_at DESC NULLS LAST, j.md5 LIMIT " + FAILURE_ROWS)) {
+                bind(ps, f);
+                List<Map<String, Object>> rows = rows(ps);
+                for (Map<String, Object> r : rows) {
+                    r.put("md5", ((String) r.get("md5")).strip());
+                    r.put("thumbnail", links.href((String) r.get("source_url")).orElse(null));
+                }
+                result.put("rows", rows);
+            }
+        }
+        return result;
+    }
+
+    private static void bind(PreparedStatement ps, FailureFilter f) throws SQLException {
+        int i = 1;
+        ps.setString(i++, f.status());
+        ps.setString(i++, f.errorClass());
+        ps.setString(i++, f.errorClass());
+        ps.setString(i++, f.templateId());
+        ps.setString(i++, f.templateId());
+        if (f.templateVersion() == null) {
+            ps.setNull(i++, java.sql.Types.INTEGER);
+            ps.setNull(i++, java.sql.Types.INTEGER);
+        } else {
+            ps.setInt(i++, f.templateVersion());
+            ps.setInt(i++, f.templateVersion());
+        }
+        for (Instant t : new Instant[] {f.since(), f.since(), f.until(), f.until()}) {
+            ps.setTimestamp(i++, t == null ? null : Timestamp.from(t));
+        }
+        ps.setString(i++, f.urlPrefix());
+        ps.setString(i, f.urlPrefix() == null ? null : likeEscape(f.urlPrefix()) + "%");
+    }
+
+    static String likeEscape(String text) {
+        return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+    }
+
+    private static List<Map<String, Object>> rows(PreparedStatement ps) throws SQLException {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            ResultSetMetaData md = rs.getMetaData();
+            while (rs.next()) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                for (int i = 1; i <= md.getColumnCount(); i++) {
+                    Object v = rs.getObject(i);
+                    if (v instanceof Timestamp t) {
+                        v = t.toInstant().toString();
+                    } else if (v instanceof java.time.OffsetDateTime t) {
+                        v = t.toInstant().toString();
+                    } else if (v instanceof String s && md.getColumnType(i) == java.sql.Types.CHAR) {
+                        v = s.strip();
+                    } else if (v != null && !(v instanceof Number || v instanceof Boolean || v instanceof String)) {
+                        v = v.toString();
+                    }
+                    row.put(md.getColumnLabel(i), v);
+                }
+                rows.add(row);
+            }
+        }
+        return rows;
+    }
+}

@@ -1,0 +1,134 @@
+package io.cutflow.console;
+
+import io.cutflow.inference.ParameterTemplate;
+import io.cutflow.job.CutflowJob;
+import io.cutflow.job.CutflowOptions;
+import io.cutflow.job.JobArguments;
+import io.cutflow.job.db.DatabaseSettings;
+import io.cutflow.job.db.TemplateRepository;
+import io.cutflow.job.reprocess.ReprocessCommand;
+import io.cutflow.job.reprocess.ReprocessSelection;
+import org.apache.flink.configuration.Configuration;
+
+import java.io.PrintStream;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The one place the console calls the job's retry: {@code bin/cutflow retry}'s own code (ReprocessCommand, parsed from
+ * the same flags, run in this JVM), so a retry from the console is exactly a retry from the command line. When that
+ * code's signature changes (retry without --processed), only this class changes.
+ */
+public final class JobRetry {
+
+    /** What to retry: the Failures filter, or the listed contents (md5s) in any failure class. */
+    public record Selection(FailureFilter filter, Set<String> md5s) {
+        public Selection {
+            md5s = Set.copyOf(md5s);
+        }
+    }
+
+    private final Configuration base;
+
+    /**
+     * @param base the console's job configuration: the database, the processed location it was started with
+     *     (--processed, passed on when given; without it retry writes where the streaming job writes, as recorded in
+     *     processed_locations), the model and any -D options
+     */
+    public JobRetry(Configuration base) {
+        this.base = new Configuration(base);
+    }
+
+    /** bin/cutflow retry's flags for a selection and run id. */
+    List<String> arguments(Selection s, String runId) {
+        List<String> args = new ArrayList<>();
+        FailureFilter f = s.filter();
+        args.add("--status");
+        args.add(f.status());
+        if (f.errorClass() != null) {
+            args.add("--error-class");
+            args.add(f.errorClass());
+        }
+        if (f.template() != null) {
+            args.add("--template");
+            args.add(f.template());
+        }
+        if (f.since() != null) {
+            args.add("--since");
+            args.add(f.since().toString());
+        }
+        if (f.until() != null) {
+            args.add("--until");
+            args.add(f.until().toString());
+        }
+        if (f.urlPrefix() != null) {
+            args.add("--url-prefix");
+            args.add(f.urlPrefix());
+        }
+        if (!s.md5s().isEmpty()) {
+            args.add("--md5");
+            args.addAll(s.md5s().stream().sorted().toList());
+        }
+        if (runId != null) {
+            args.add("--run");
+            args.add(runId);
+        }
+        if (base.contains(CutflowOptions.PROCESSED)) {
+            args.add("--processed");
+            args.add(base.get(CutflowOptions.PROCESSED));
+        }
+        return args;
+    }
+
+    /**
+     * How many contents a retry of this selection would take now (the retry's own selection, per template version
+     * with contents in the status, added up), under a run id that has finished nothing.
+     */
+    public int preview(Selection s) throws SQLException {
+        ReprocessCommand.Request request = ReprocessCommand.parse("retry", arguments(s, null).toArray(String[]::new));
+        DatabaseSettings db = DatabaseSettings.from(config(request));
+        List<String> specs = new ArrayList<>();
+        if (request.templateSpec() != null) {
+            specs.add(request.templateSpec());
+        } else {
+            try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(
+                    "SELECT DISTINCT template_id, template_version FROM processing_jobs WHERE status = ? ORDER BY 1, 2")) {
+                ps.setString(1, request.status());
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        specs.add(rs.getString(1) + "@" + rs.getInt(2));
+                    }
+                }
+            }
+        }
+        int total = 0;
+        try (Connection c = db.connect()) {
+            for (String spec : specs) {
+                ParameterTemplate template = TemplateRepository.load(db, List.of(spec)).get(0);
+                total += new ReprocessSelection(template, request.fromTemplate(), request.status(), request.errorClass(),
+                        request.since(), request.until(), request.urlPrefix(), request.md5s())
+                        .select(c, "console-preview-" + System.nanoTime()).size();
+            }
+        }
+        return total;
+    }
+
+    /** Runs the retry to its end (bin/cutflow retry --run RUN_ID ...); its exit code. */
+    public int run(Selection s, String runId, PrintStream out) throws Exception {
+        ReprocessCommand.Request request = ReprocessCommand.parse("retry", arguments(s, runId).toArray(String[]::new));
+        Configuration config = config(request);
+        CutflowJob.prepareDatabase(config);
+        return ReprocessCommand.run(request, config, out);
+    }
+
+    private Configuration config(ReprocessCommand.Request request) {
+        Configuration config = new Configuration(base);
+        config.addAll(JobArguments.parse(request.jobArgs().toArray(String[]::new)));
+        return config;
+    }
+}
