@@ -1,19 +1,15 @@
 package io.cutflow.console;
 
-import io.cutflow.inference.ParameterTemplate;
 import io.cutflow.job.CutflowJob;
 import io.cutflow.job.CutflowOptions;
 import io.cutflow.job.JobArguments;
 import io.cutflow.job.db.DatabaseSettings;
-import io.cutflow.job.db.TemplateRepository;
 import io.cutflow.job.reprocess.ReprocessCommand;
 import io.cutflow.job.reprocess.ReprocessSelection;
 import org.apache.flink.configuration.Configuration;
 
 import java.io.PrintStream;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -92,27 +88,10 @@ public final class JobRetry {
     public int preview(Selection s) throws SQLException {
         ReprocessCommand.Request request = ReprocessCommand.parse("retry", arguments(s, null).toArray(String[]::new));
         DatabaseSettings db = DatabaseSettings.from(config(request));
-        List<String> specs = new ArrayList<>();
-        if (request.templateSpec() != null) {
-            specs.add(request.templateSpec());
-        } else {
-            try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(
-                    "SELECT DISTINCT template_id, template_version FROM processing_jobs WHERE status = ? ORDER BY 1, 2")) {
-                ps.setString(1, request.status());
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        specs.add(rs.getString(1) + "@" + rs.getInt(2));
-                    }
-                }
-            }
-        }
         int total = 0;
         try (Connection c = db.connect()) {
-            for (String spec : specs) {
-                ParameterTemplate template = TemplateRepository.load(db, List.of(spec)).get(0);
-                total += new ReprocessSelection(template, request.fromTemplate(), request.status(), request.errorClass(),
-                        request.since(), request.until(), request.urlPrefix(), request.md5s())
-                        .select(c, "console-preview-" + System.nanoTime()).size();
+            for (ReprocessSelection selection : ReprocessCommand.selections(request, db)) {
+                total += selection.select(c, "console-preview-" + System.nanoTime()).size();
             }
         }
         return total;

@@ -115,33 +115,44 @@ public final class ReprocessCommand {
      */
     public static int run(Request request, Configuration config, PrintStream out) throws Exception {
         DatabaseSettings db = DatabaseSettings.from(config);
+        List<ReprocessSelection> selections = selections(request, db);
+        if (selections.isEmpty()) {
+            out.println("Nothing to retry: no content is " + request.status());
+            return 0;
+        }
+        int exit = 0;
+        for (ReprocessSelection selection : selections) {
+            exit = Math.max(exit, runOne(selection, request, config, db, out));
+        }
+        return exit;
+    }
+
+    /**
+     * What the request selects by: one selection per template version (retry without --template: every version
+     * with contents in the asked status; none when there are none). Shared with the console's "retry all (N)".
+     */
+    public static List<ReprocessSelection> selections(Request request, DatabaseSettings db) throws SQLException {
         List<String> specs = new ArrayList<>();
         if (request.templateSpec() != null) {
             specs.add(request.templateSpec());
         } else {
             specs.addAll(templateVersionsWith(db, request.status()));
-            if (specs.isEmpty()) {
-                out.println("Nothing to retry: no content is " + request.status());
-                return 0;
-            }
         }
-        int exit = 0;
+        List<ReprocessSelection> selections = new ArrayList<>();
         for (String spec : specs) {
             ParameterTemplate template = TemplateRepository.load(db, List.of(spec)).get(0);
-            ReprocessSelection selection;
             if (request.retry()) {
-                selection = ReprocessSelection.retry(template, request.status(), request.errorClass(), request.since(),
-                        request.until(), request.urlPrefix(), request.md5s());
+                selections.add(ReprocessSelection.retry(template, request.status(), request.errorClass(), request.since(),
+                        request.until(), request.urlPrefix(), request.md5s()));
             } else {
                 String from = request.fromTemplate();
                 int at = from == null ? -1 : from.indexOf('@');
-                selection = new ReprocessSelection(template, at < 0 ? from : from.substring(0, at),
+                selections.add(new ReprocessSelection(template, at < 0 ? from : from.substring(0, at),
                         at < 0 ? null : Integer.valueOf(from.substring(at + 1)), request.status(), request.errorClass(),
-                        request.since(), request.until(), request.urlPrefix(), request.md5s());
+                        request.since(), request.until(), request.urlPrefix(), request.md5s()));
             }
-            exit = Math.max(exit, runOne(selection, request, config, db, out));
         }
-        return exit;
+        return selections;
     }
 
     private static int runOne(ReprocessSelection selection, Request request, Configuration config, DatabaseSettings db,

@@ -74,6 +74,9 @@ public final class RawRoot implements Serializable {
             return new Refusal(NAME_TOO_LONG, "a name of " + bytes + " bytes, above the " + MAX_URL_BYTES
                     + " a url may have here (its row keeps the first part and a hash; the whole name: " + objectUrl + ")");
         }
+        if (objectUrl.indexOf('\0') >= 0) { // found by fuzzing: java.nio refuses the path with an unchecked exception
+            return new Refusal(UNSAFE_NAME, "the name holds a NUL character, which no file system opens");
+        }
         String opened = new Path(objectUrl).toString();
         if (!opened.equals(withoutEmptyAuthority(objectUrl))) {
             return new Refusal(UNSAFE_NAME, "the name holds '\\', '//', '.' or '..', which the file system layer rewrites:"
@@ -97,7 +100,7 @@ public final class RawRoot implements Serializable {
                 return new Refusal(OUTSIDE_ROOT, "a link that leads outside the raw location " + url + " (to " + real + ")");
             }
             return null;
-        } catch (IOException e) {
+        } catch (IOException | java.nio.file.InvalidPathException e) {
             return null; // dangling, looping or gone: the read records it as unreadable or vanished
         }
     }

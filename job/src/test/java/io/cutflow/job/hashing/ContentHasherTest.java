@@ -78,6 +78,20 @@ class ContentHasherTest {
     }
 
     @Test
+    void aNameWithANulCharacterIsARowNotAFailure() throws Exception {
+        // found by fuzzing bucket events: java.nio refused the path with an unchecked exception, failing the task
+        String url = "file:" + dir.toAbsolutePath() + "/a\0b.jpg";
+        try (KeyedOneInputStreamOperatorTestHarness<String, DiscoveredObject, HashedObject> harness =
+                new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(
+                        new ContentHasher(RawRoot.of(dir.toString()), 1 << 20)), DiscoveredObject::url, Types.STRING)) {
+            harness.open();
+            harness.processElement(new StreamRecord<>(new DiscoveredObject(url, 10, 0)));
+            assertThat(harness.getSideOutput(ContentHasher.UNREADABLE)).extracting(r -> r.getValue().errorClass())
+                    .containsExactly("unsafe_name");
+        }
+    }
+
+    @Test
     void onlyErrorsOfTheObjectArePermanent() {
         assertThat(ContentHasher.permanent(new java.nio.file.AccessDeniedException("s3a://raw/x.jpg"))).isTrue();
         assertThat(ContentHasher.permanent(new IOException("getObject on s3a://raw/x.jpg: InvalidObjectState: The operation"
