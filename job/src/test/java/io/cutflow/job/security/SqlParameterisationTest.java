@@ -64,7 +64,17 @@ class SqlParameterisationTest {
             Map.entry("CutflowCli.java: table",
             "summary: the loop variable over the literal array {image_urls, original_images, processing_jobs, result_assets}"),
             Map.entry("MetadataSinks.java: sql",
-            "parameter of the private sink(..), whose callers pass the constant UPSERT_DISCOVERY_FAILURE (checked below)"));
+            "parameter of the private sink(..), whose callers pass the constant UPSERT_DISCOVERY_FAILURE (checked below)"),
+            Map.entry("CompletedWork.java: FinalOutcomes.condition(\"j\")",
+            "a constant: FinalOutcomes.condition wraps a literal alias in literal SQL; the final classes are a bind parameter"),
+            Map.entry("CompletedWork.java: FinalOutcomes.condition(\"processing_jobs\")",
+            "a constant: FinalOutcomes.condition wraps a literal table name in literal SQL; the final classes are a bind parameter"),
+            Map.entry("ResultBatchWriter.java: FinalOutcomes.condition(\"p\")",
+            "ResultUpserts.FINAL_JOBS, a constant: a literal alias in literal SQL; the final classes are a bind parameter"),
+            Map.entry("ResultBatchWriter.java: jobUpsert(\"processing_jobs.status <> 'success'\")",
+            "ResultUpserts.STREAM_JOBS, a constant: the job upsert with a literal conflict condition"),
+            Map.entry("ResultBatchWriter.java: jobUpsert(\"(EXCLUDED.status = 'success' OR processing_jobs.status <> 'success')\")",
+            "ResultUpserts.REPROCESS_JOBS, a constant: the job upsert with a literal conflict condition"));
 
     private record Source(Path path, String name, String code) {}
 
