@@ -91,7 +91,10 @@ public final class ResultBatchWriter extends BufferedBatchWriter<InferenceResult
             }
         }
         try (PreparedStatement ps = c.prepareStatement(ResultUpserts.PROCESSED_LOCATION)) {
+            java.sql.Timestamp now = new java.sql.Timestamp(System.currentTimeMillis());
             ps.setString(1, processed);
+            ps.setTimestamp(2, now);
+            ps.setTimestamp(3, now);
             ps.executeUpdate();
         }
     }

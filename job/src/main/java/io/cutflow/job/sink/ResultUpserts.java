@@ -100,10 +100,13 @@ final class ResultUpserts {
     static final String FINAL_JOBS = "SELECT md5, template_id, template_version, status FROM processing_jobs p"
             + " WHERE md5 = ANY (CAST(? AS bpchar[])) AND " + FinalOutcomes.condition("p");
 
-    /** Where the streaming job writes its assets (V10): recorded when a results sink session opens. */
+    /**
+     * Where the streaming job writes its assets (V10): recorded when a results sink session opens. The time is a
+     * parameter: Citus refuses a non-immutable function such as now() in DO UPDATE SET, reference tables included.
+     */
     static final String PROCESSED_LOCATION = """
-            INSERT INTO processed_locations (location) VALUES (?)
-            ON CONFLICT (location) DO UPDATE SET last_used_at = now()""";
+            INSERT INTO processed_locations (location, first_used_at, last_used_at) VALUES (?, ?, ?)
+            ON CONFLICT (location) DO UPDATE SET last_used_at = EXCLUDED.last_used_at""";
 
     /** Whether the schema has processed_locations (V10); a schema before it, with cutflow.db.migrate off, has not. */
     static final String HAS_PROCESSED_LOCATIONS = "SELECT to_regclass('processed_locations') IS NOT NULL";
