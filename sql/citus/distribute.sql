@@ -19,8 +19,8 @@
 -- was added without a Citus installation at hand: CitusSchemaTest expects it as a reference table.
 --
 -- Layout
---   md5 tables (original_images, processing_jobs, result_assets, processing_attempts): distributed by md5 in one
---     colocation group, so joins on md5 and the sink's per-content writes run shard-locally.
+--   md5 tables (original_images, processing_jobs, result_assets, processing_attempts, review_marks (V11)):
+--     distributed by md5 in one colocation group, so joins on md5 and the sink's per-content writes run shard-locally.
 --   image_urls and discovery_failures: distributed by url in a second colocation group (a url must be unique).
 --   param_templates, reprocess_runs, processed_locations (V10): small, replicated to every node (reference tables).
 --     param_templates keeps V3's immutability trigger on every node, which Citus allows only with
@@ -45,6 +45,9 @@ WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'result_a
 
 SELECT create_distributed_table('processing_attempts', 'md5', colocate_with => 'original_images')
 WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'processing_attempts'::regclass);
+
+SELECT create_distributed_table('review_marks', 'md5', colocate_with => 'original_images')
+WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'review_marks'::regclass);
 
 -- explicitly its own group: two text-distributed tables with the same shard count would otherwise be colocated
 SELECT create_distributed_table('image_urls', 'url', colocate_with => 'none')

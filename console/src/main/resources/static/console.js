@@ -1,4 +1,4 @@
-// Cutflow console: zoom, Retry and "Retry all matching". Everything the server sent is put in as text, never as HTML.
+// Cutflow console: zoom, Retry, "Retry all matching", Reprocess, review marks. Everything the server sent is put in as text, never as HTML.
 (function () {
   'use strict';
   var csrf = (document.querySelector('meta[name=csrf]') || {}).content || '';
@@ -60,6 +60,34 @@
         document.getElementById('retry-all-confirm').hidden = false;
         s.textContent = p.contents + ' contents will be retried: confirm.';
       }).catch(function (err) { s.textContent = err.message; t.disabled = false; });
+      return;
+    }
+    if (t.matches('button.reprocess')) {
+      t.disabled = true;
+      var rs = t.parentElement.querySelector('.run-status');
+      var template = document.getElementById('reprocess-template').value;
+      post('/api/reprocess', {template: template, md5: [t.dataset.md5],
+                              idempotency_key: t.dataset.key + ':' + template + ':' + t.dataset.md5})
+        .then(function (run) { follow(run, rs); })
+        .catch(function (err) { rs.textContent = err.message; t.disabled = false; });
+      return;
+    }
+    if (t.id === 'process-sample') {
+      t.disabled = true;
+      var ps = t.parentElement.querySelector('.run-status');
+      post('/api/reprocess', {template: t.dataset.template, md5: t.dataset.md5s.split(' '),
+                              idempotency_key: t.dataset.key + ':sample'})
+        .then(function (run) { follow(run, ps); })
+        .catch(function (err) { ps.textContent = err.message; t.disabled = false; });
+      return;
+    }
+    if (t.matches('button.mark')) {
+      t.disabled = true;
+      var ms = t.parentElement.querySelector('.run-status');
+      post('/api/review', {md5: [t.dataset.md5], template_id: t.dataset.templateId,
+                           template_version: Number(t.dataset.templateVersion), mark: t.dataset.mark})
+        .then(function () { ms.textContent = 'marked ' + t.dataset.mark; ms.dataset.state = 'marked'; })
+        .catch(function (err) { ms.textContent = err.message; t.disabled = false; });
       return;
     }
     if (t.id === 'retry-all-cancel') {

@@ -2,7 +2,13 @@ package io.cutflow.console;
 
 import io.cutflow.job.CutflowOptions;
 import io.cutflow.job.JobArguments;
+import io.cutflow.console.board.BoardQueries;
+import io.cutflow.console.board.BoardSnapshots;
+import io.cutflow.console.db.ConsoleDatabase;
+import io.cutflow.console.review.ReviewMarks;
+import io.cutflow.console.templates.TemplateCatalog;
 import io.cutflow.job.db.DatabaseSettings;
+import io.cutflow.job.export.AssetExporter;
 import io.cutflow.job.launcher.EmbeddedDatabase;
 import io.cutflow.job.launcher.FlinkFileSystems;
 import org.apache.flink.configuration.Configuration;
@@ -194,11 +200,25 @@ public final class ConsoleMain {
         private final RetryRuns retries;
         private final ConsoleServer server;
 
-        private Console(AssetLinks links, RetryRuns retries, ConsoleServer server) {
+        private final BoardSnapshots board;
+
+        private Console(AssetLinks links, RetryRuns retries, BoardSnapshots board, ConsoleServer server) {
             this.links = links;
             this.retries = retries;
+            this.board = board;
             this.server = server;
         }
+
+        /** The board's figures recomputed now (tests; the board otherwise refreshes every {@link #BOARD_REFRESH}). */
+        public void refreshBoard() {
+            board.refreshRecent();
+            board.refreshBacklog();
+        }
+
+        /** How often the board's windowed figures and its backlog (a whole-table comparison) are recomputed. */
+        static final java.time.Duration BOARD_REFRESH = java.time.Duration.ofSeconds(30);
+        static final java.time.Duration BACKLOG_REFRESH = java.time.Duration.ofMinutes(5);
+        static final int EXPORT_PAGE = 5000;
 
         public static Console start(Configuration config, ApiKeys keys, String bind, int port, String s3PublicEndpoint,
                 Map<String, String> env) {
@@ -206,8 +226,13 @@ public final class ConsoleMain {
             AssetLinks links = new AssetLinks(config.get(CutflowOptions.PROCESSED), config.get(CutflowOptions.RAW),
                     s3PublicEndpoint, env);
             RetryRuns retries = new RetryRuns(new JobRetry(config));
-            ConsoleServer server = new ConsoleServer(keys, new ConsoleQueries(db, links), links, retries).start(bind, port);
-            return new Console(links, retries, server);
+            ConsoleDatabase database = new ConsoleDatabase(db);
+            BoardSnapshots board = new BoardSnapshots(new BoardQueries(database), BOARD_REFRESH, BACKLOG_REFRESH);
+            ConsoleServer.Services services = new ConsoleServer.Services(new ConsoleQueries(db, links), links, retries,
+                    new TemplateCatalog(database, links), board, new ReviewMarks(database),
+                    new AssetExporter(EXPORT_PAGE), database);
+            ConsoleServer server = new ConsoleServer(keys, services).start(bind, port);
+            return new Console(links, retries, board, server);
         }
 
         public int port() {
@@ -217,6 +242,7 @@ public final class ConsoleMain {
         @Override
         public void close() {
             server.close();
+            board.close();
             try {
                 retries.close();
             } catch (InterruptedException e) {

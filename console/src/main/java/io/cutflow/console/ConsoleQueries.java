@@ -1,14 +1,13 @@
 package io.cutflow.console;
 
+import io.cutflow.console.db.ConsoleDatabase;
 import io.cutflow.job.db.DatabaseSettings;
 
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -30,23 +29,19 @@ public final class ConsoleQueries {
     static final int SEARCH_URLS = 500;
     static final int FAILURE_ROWS = 100;
     static final int CONTENT_URLS = 1000;
+    /** The failures page counts matching rows up to this many ("10000+"). */
+    static final long COUNT_CAP = 10_000;
 
-    private final DatabaseSettings db;
+    private final ConsoleDatabase db;
     private final AssetLinks links;
 
     public ConsoleQueries(DatabaseSettings db, AssetLinks links) {
-        this.db = db;
+        this.db = new ConsoleDatabase(db);
         this.links = links;
     }
 
     private Connection connect() throws SQLException {
-        Connection c = db.connect();
-        c.setAutoCommit(false);
-        c.setReadOnly(true);
-        try (Statement s = c.createStatement()) {
-            s.execute("SET LOCAL statement_timeout = '15s'");
-        }
-        return c;
+        return db.reading();
     }
 
     /** Search: an MD5 (32 hex characters) exactly, anything else as a url substring (product ids, prefixes). */
@@ -230,19 +225,29 @@ public final class ConsoleQueries {
                   AND (CAST(? AS timestamptz) IS NULL OR j.finished_at < ?)
                   AND (CAST(? AS text) IS NULL OR EXISTS (
                         SELECT 1 FROM image_urls u WHERE u.md5 = j.md5 AND u.url LIKE ? ESCAPE '\\'))
+                  AND (CAST(? AS boolean) OR NOT EXISTS (
+                        SELECT 1 FROM review_marks m WHERE m.md5 = j.md5 AND m.template_id = j.template_id
+                          AND m.template_version = j.template_version AND m.outcome_at = j.finished_at))
                 """;
         Map<String, Object> result = new LinkedHashMap<>();
         try (Connection c = connect()) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) " + where)) {
+            // counted up to a cap: an exact count of 300k failed rows costs more than the page; "Retry all" counts exactly
+            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM (SELECT 1 " + where + " LIMIT "
+                    + (COUNT_CAP + 1) + ") capped")) {
                 bind(ps, f);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
-                    result.put("total", rs.getLong(1));
+                    long total = rs.getLong(1);
+                    result.put("total", Math.min(total, COUNT_CAP));
+                    result.put("total_capped", total > COUNT_CAP);
                 }
             }
             try (PreparedStatement ps = c.prepareStatement("""
                     SELECT j.md5, j.template_id, j.template_version, j.status, j.error_class, j.error_message,
-                           j.attempts, j.finished_at, o.source_url
+                           j.attempts, j.finished_at, o.source_url,
+                           (SELECT string_agg(m.mark, ',' ORDER BY m.mark) FROM review_marks m WHERE m.md5 = j.md5
+                              AND m.template_id = j.template_id AND m.template_version = j.template_version
+                              AND m.outcome_at = j.finished_at) AS marks
                     """ + where + " ORDER BY j.finished_at DESC NULLS LAST, j.md5 LIMIT " + FAILURE_ROWS)) {
                 bind(ps, f);
                 List<Map<String, Object>> rows = rows(ps);
@@ -274,7 +279,8 @@ public final class ConsoleQueries {
             ps.setTimestamp(i++, t == null ? null : Timestamp.from(t));
         }
         ps.setString(i++, f.urlPrefix());
-        ps.setString(i, f.urlPrefix() == null ? null : likeEscape(f.urlPrefix()) + "%");
+        ps.setString(i++, f.urlPrefix() == null ? null : likeEscape(f.urlPrefix()) + "%");
+        ps.setBoolean(i, f.includeMarked());
     }
 
     static String likeEscape(String text) {
@@ -282,27 +288,6 @@ public final class ConsoleQueries {
     }
 
     private static List<Map<String, Object>> rows(PreparedStatement ps) throws SQLException {
-        List<Map<String, Object>> rows = new ArrayList<>();
-        try (ResultSet rs = ps.executeQuery()) {
-            ResultSetMetaData md = rs.getMetaData();
-            while (rs.next()) {
-                Map<String, Object> row = new LinkedHashMap<>();
-                for (int i = 1; i <= md.getColumnCount(); i++) {
-                    Object v = rs.getObject(i);
-                    if (v instanceof Timestamp t) {
-                        v = t.toInstant().toString();
-                    } else if (v instanceof java.time.OffsetDateTime t) {
-                        v = t.toInstant().toString();
-                    } else if (v instanceof String s && md.getColumnType(i) == java.sql.Types.CHAR) {
-                        v = s.strip();
-                    } else if (v != null && !(v instanceof Number || v instanceof Boolean || v instanceof String)) {
-                        v = v.toString();
-                    }
-                    row.put(md.getColumnLabel(i), v);
-                }
-                rows.add(row);
-            }
-        }
-        return rows;
+        return ConsoleDatabase.rows(ps);
     }
 }

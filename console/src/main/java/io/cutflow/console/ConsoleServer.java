@@ -5,6 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import gg.jte.ContentType;
 import gg.jte.TemplateEngine;
 import gg.jte.output.StringOutput;
+import io.cutflow.console.board.BoardSnapshots;
+import io.cutflow.console.db.ConsoleDatabase;
+import io.cutflow.console.review.ReviewMarks;
+import io.cutflow.console.templates.TemplateCatalog;
+import io.cutflow.console.templates.TemplateVersion;
+import io.cutflow.job.export.AssetExporter;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.Cookie;
@@ -40,9 +46,14 @@ public final class ConsoleServer implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final String ROLE = "cutflow.role";
     private static final String SESSION = "cutflow.session";
+    private static final String WHO = "cutflow.who";
 
-    /** Signed-in browsers: the key's role and the session's CSRF token, for {@link #SESSION_TTL}. */
-    private record Session(ApiKeys.Role role, String csrf, java.time.Instant expires) {}
+    /** Signed-in browsers: the key's role, who it is (role and key digest prefix), the CSRF token, until when. */
+    private record Session(ApiKeys.Role role, String who, String csrf, java.time.Instant expires) {}
+
+    /** What the pages read and do, each in its own class. */
+    public record Services(ConsoleQueries queries, AssetLinks links, RetryRuns retries, TemplateCatalog templates,
+            BoardSnapshots board, ReviewMarks reviews, AssetExporter exporter, ConsoleDatabase db) {}
 
     static final java.time.Duration SESSION_TTL = java.time.Duration.ofHours(12);
 
@@ -50,15 +61,17 @@ public final class ConsoleServer implements AutoCloseable {
     private final ConsoleQueries queries;
     private final AssetLinks links;
     private final RetryRuns retries;
+    private final Services services;
     private final TemplateEngine templates = TemplateEngine.createPrecompiled(ContentType.Html);
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
     private Javalin app;
 
-    public ConsoleServer(ApiKeys keys, ConsoleQueries queries, AssetLinks links, RetryRuns retries) {
+    public ConsoleServer(ApiKeys keys, Services services) {
         this.keys = keys;
-        this.queries = queries;
-        this.links = links;
-        this.retries = retries;
+        this.services = services;
+        this.queries = services.queries();
+        this.links = services.links();
+        this.retries = services.retries();
     }
 
     /** Starts listening; port 0 takes a free one. */
@@ -80,6 +93,18 @@ public final class ConsoleServer implements AutoCloseable {
             config.routes.post("/api/retry/preview", this::retryPreview);
             config.routes.post("/api/retry", this::retry);
             config.routes.get("/api/runs/{run}", this::runJson);
+            config.routes.post("/api/reprocess", this::reprocess);
+            config.routes.post("/api/review", this::review);
+            config.routes.get("/templates", this::templatesPage);
+            config.routes.get("/api/templates", ctx -> json(ctx, Map.of("versions", services.templates().versions())));
+            config.routes.post("/templates", this::createTemplateForm);
+            config.routes.post("/api/templates", this::createTemplateJson);
+            config.routes.get("/templates/compare", this::comparePage);
+            config.routes.get("/api/templates/compare", ctx -> json(ctx, compare(ctx)));
+            config.routes.get("/board", ctx -> render(ctx, "board.jte", page(ctx, Map.of("b", services.board().board()))));
+            config.routes.get("/api/board", ctx -> json(ctx, services.board().board()));
+            config.routes.get("/export", ctx -> render(ctx, "export.jte", page(ctx, Map.of())));
+            config.routes.get("/api/export", this::export);
             config.routes.get("/files/{root}/<path>", this::file);
             config.routes.get("/static/{name}", this::staticFile);
             config.routes.exception(IllegalArgumentException.class, (e, ctx) -> error(ctx, 400, e.getMessage()));
@@ -106,8 +131,11 @@ public final class ConsoleServer implements AutoCloseable {
         String header = ctx.header("Authorization");
         boolean bearer = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7);
         Session session = null;
+        String who = null;
         if (bearer) {
-            role = keys.roleOf(header.substring(7).strip()).orElse(null);
+            String key = header.substring(7).strip();
+            role = keys.roleOf(key).orElse(null);
+            who = role == null ? null : who(role, key);
         } else {
             String cookie = ctx.cookie(SESSION_COOKIE);
             session = cookie == null ? null : sessions.get(cookie);
@@ -116,6 +144,7 @@ public final class ConsoleServer implements AutoCloseable {
                 session = null;
             }
             role = session == null ? null : session.role();
+            who = session == null ? null : session.who();
         }
         if (role == null) {
             if (path.startsWith("/api/") || path.startsWith("/files/") || bearer || !ctx.method().name().equals("GET")) {
@@ -148,6 +177,7 @@ public final class ConsoleServer implements AutoCloseable {
             }
         }
         ctx.attribute(ROLE, role);
+        ctx.attribute(WHO, who);
         if (session != null) {
             ctx.attribute(SESSION, session);
         }
@@ -165,7 +195,7 @@ public final class ConsoleServer implements AutoCloseable {
         String id = token();
         java.time.Instant now = java.time.Instant.now();
         sessions.values().removeIf(s -> s.expires().isBefore(now));
-        sessions.put(id, new Session(role.get(), token(), now.plus(SESSION_TTL)));
+        sessions.put(id, new Session(role.get(), who(role.get(), key.strip()), token(), now.plus(SESSION_TTL)));
         Cookie cookie = new Cookie(SESSION_COOKIE, id);
         cookie.setHttpOnly(true);
         cookie.setSameSite(SameSite.STRICT);
@@ -187,6 +217,16 @@ public final class ConsoleServer implements AutoCloseable {
     /** Only paths on this console ("/..." but not "//host"). */
     static String safeNext(String next) {
         return next != null && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/";
+    }
+
+    /** Who asked, for the records (reprocess runs, review marks): the role and a prefix of the key's SHA-256. */
+    static String who(ApiKeys.Role role, String key) {
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+            return role.label() + ":" + HexFormat.of().formatHex(d).substring(0, 12);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static String token() {
@@ -213,7 +253,8 @@ public final class ConsoleServer implements AutoCloseable {
             error(ctx, 404, "no such content");
             return;
         }
-        render(ctx, "content.jte", page(ctx, Map.of("c", content)));
+        List<String> templateLabels = services.templates().versions().stream().map(View::template).toList();
+        render(ctx, "content.jte", page(ctx, Map.of("c", content, "templates", templateLabels)));
     }
 
     private void contentJson(Context ctx) throws Exception {
@@ -248,19 +289,7 @@ public final class ConsoleServer implements AutoCloseable {
     }
 
     private JobRetry.Selection selection(JsonNode body) {
-        Set<String> md5s = new LinkedHashSet<>();
-        if (body.has("md5")) {
-            for (JsonNode m : body.get("md5")) {
-                String v = m.asText();
-                if (!ConsoleQueries.MD5.matcher(v).matches()) {
-                    throw new IllegalArgumentException("not an md5: " + v);
-                }
-                md5s.add(v.toLowerCase(java.util.Locale.ROOT));
-            }
-            if (md5s.isEmpty()) {
-                throw new IllegalArgumentException("md5 is empty");
-            }
-        }
+        Set<String> md5s = body.has("md5") ? md5s(body) : Set.of();
         FailureFilter filter = FailureFilter.from(name -> body.hasNonNull(name) ? body.get(name).asText() : null);
         return new JobRetry.Selection(filter, md5s);
     }
@@ -294,6 +323,142 @@ public final class ConsoleServer implements AutoCloseable {
             return;
         }
         json(ctx, run.json());
+    }
+
+    /** POST /api/reprocess {"template": "id[@v]", "md5": [...]}: those contents under that template, as a run. */
+    private void reprocess(Context ctx) throws Exception {
+        JsonNode body = body(ctx);
+        String template = body.hasNonNull("template") ? body.get("template").asText() : null;
+        TemplateVersion.parse(template); // a clear 400 before anything runs
+        JobRetry.Selection selection = new JobRetry.Selection(FailureFilter.from(n -> null), md5s(body), template.strip());
+        String key = Optional.ofNullable(ctx.header("Idempotency-Key"))
+                .orElse(body.hasNonNull("idempotency_key") ? body.get("idempotency_key").asText() : null);
+        ctx.status(202);
+        json(ctx, retries.start(key, selection).json());
+    }
+
+    /** POST /api/review {"md5", "template_id", "template_version", "mark": "reviewed"|"given_up", "note"}. */
+    private void review(Context ctx) throws Exception {
+        JsonNode body = body(ctx);
+        Set<String> md5 = md5s(body);
+        if (md5.size() != 1 || !body.hasNonNull("template_id") || !body.hasNonNull("template_version")
+                || !body.hasNonNull("mark")) {
+            throw new IllegalArgumentException("a mark needs md5 (one), template_id, template_version and mark");
+        }
+        boolean marked = services.reviews().mark(md5.iterator().next(), body.get("template_id").asText(),
+                body.get("template_version").asInt(), body.get("mark").asText(), ctx.attribute(WHO),
+                body.hasNonNull("note") ? body.get("note").asText() : null);
+        if (!marked) {
+            error(ctx, 409, "that content has no failed or in-review row under that template version");
+            return;
+        }
+        json(ctx, Map.of("marked", true));
+    }
+
+    private void templatesPage(Context ctx) throws Exception {
+        Map<String, Object> model = new LinkedHashMap<>();
+        model.put("versions", services.templates().versions());
+        model.put("created", Optional.ofNullable(ctx.queryParam("created")).orElse(""));
+        model.put("message", "");
+        render(ctx, "templates.jte", page(ctx, model));
+    }
+
+    /** The page's form: a new version, then back to the list (the error on the page when it is refused). */
+    private void createTemplateForm(Context ctx) throws Exception {
+        TemplateCatalog.NewVersion v;
+        try {
+            String threshold = ctx.formParam("alpha_threshold");
+            v = new TemplateCatalog.NewVersion(ctx.formParam("template_id"), ctx.formParam("model_profile"),
+                    threshold == null || threshold.isBlank() ? null : Float.valueOf(threshold.strip()),
+                    ctx.formParams("assets"), ctx.formParam("description"));
+        } catch (IllegalArgumentException e) {
+            Map<String, Object> model = new LinkedHashMap<>();
+            model.put("versions", services.templates().versions());
+            model.put("created", "");
+            model.put("message", e.getMessage() == null ? "invalid template" : e.getMessage());
+            ctx.status(400);
+            render(ctx, "templates.jte", page(ctx, model));
+            return;
+        }
+        int version = services.templates().create(v);
+        ctx.redirect("/templates?created=" + java.net.URLEncoder.encode(v.templateId() + "@" + version,
+                StandardCharsets.UTF_8), io.javalin.http.HttpStatus.SEE_OTHER);
+    }
+
+    /** POST /api/templates {"template_id", "model_profile", "alpha_threshold" (null: soft), "assets", "description"}. */
+    private void createTemplateJson(Context ctx) throws Exception {
+        JsonNode body = body(ctx);
+        List<String> assets = new ArrayList<>();
+        if (body.has("assets")) {
+            body.get("assets").forEach(a -> assets.add(a.asText()));
+        }
+        TemplateCatalog.NewVersion v = new TemplateCatalog.NewVersion(text(body, "template_id"), text(body, "model_profile"),
+                body.hasNonNull("alpha_threshold") ? (float) body.get("alpha_threshold").asDouble() : null, assets,
+                text(body, "description"));
+        int version = services.templates().create(v);
+        ctx.status(201);
+        json(ctx, Map.of("template_id", v.templateId(), "template_version", version));
+    }
+
+    private static String text(JsonNode body, String name) {
+        return body.hasNonNull(name) ? body.get(name).asText() : null;
+    }
+
+    private Map<String, Object> compare(Context ctx) throws Exception {
+        TemplateVersion left = services.templates().resolve(ctx.queryParam("left"));
+        TemplateVersion right = services.templates().resolve(ctx.queryParam("right"));
+        return services.templates().compare(left, right);
+    }
+
+    private void comparePage(Context ctx) throws Exception {
+        Map<String, Object> model = new LinkedHashMap<>();
+        model.put("versions", services.templates().versions());
+        boolean chosen = ctx.queryParam("left") != null && ctx.queryParam("right") != null;
+        model.put("cmp", chosen ? compare(ctx) : Map.of());
+        render(ctx, "compare.jte", page(ctx, model));
+    }
+
+    /** GET /api/export?since&until[&template][&format=csv|jsonl]: the exporter's rows, streamed as a download. */
+    private void export(Context ctx) throws Exception {
+        java.time.Instant since = FailureFilter.instant(ctx.queryParam("since"), "since");
+        java.time.Instant until = FailureFilter.instant(ctx.queryParam("until"), "until");
+        if (since == null || until == null || !since.isBefore(until)) {
+            throw new IllegalArgumentException("export needs since < until");
+        }
+        String template = ctx.queryParam("template");
+        if (template != null && !template.isBlank()) {
+            io.cutflow.inference.assets.AssetKeys.requireName("template id", template.strip());
+        }
+        AssetExporter.Format format = "jsonl".equals(ctx.queryParam("format")) ? AssetExporter.Format.JSONL
+                : AssetExporter.Format.CSV;
+        String name = "cutflow-assets-" + since.toString().replace(':', '-') + "." + format.name().toLowerCase(java.util.Locale.ROOT);
+        ctx.header("X-Content-Type-Options", "nosniff");
+        ctx.header("Content-Disposition", "attachment; filename=\"" + name + "\"");
+        ctx.contentType(format == AssetExporter.Format.CSV ? "text/csv; charset=utf-8" : "application/x-ndjson");
+        try (java.sql.Connection c = services.db().reading();
+                java.io.Writer out = new java.io.BufferedWriter(new java.io.OutputStreamWriter(
+                        ctx.outputStream(), StandardCharsets.UTF_8))) {
+            services.exporter().export(c, since, until, template == null || template.isBlank() ? null : template.strip(),
+                    format, out);
+        }
+    }
+
+    private static Set<String> md5s(JsonNode body) {
+        Set<String> md5s = new LinkedHashSet<>();
+        if (body.has("md5")) {
+            JsonNode list = body.get("md5");
+            for (JsonNode m : list.isArray() ? list : JSON.createArrayNode().add(list)) {
+                String v = m.asText();
+                if (!ConsoleQueries.MD5.matcher(v).matches()) {
+                    throw new IllegalArgumentException("not an md5: " + v);
+                }
+                md5s.add(v.toLowerCase(java.util.Locale.ROOT));
+            }
+        }
+        if (md5s.isEmpty()) {
+            throw new IllegalArgumentException("md5 is empty");
+        }
+        return md5s;
     }
 
     /** GET /files/{processed|raw}/REL: the file under that root, or 404 (never anything outside it). */

@@ -12,10 +12,12 @@ import java.util.function.Function;
 /**
  * The Failures page's filter, from its query string (so a view can be bookmarked) or a retry request's JSON: status
  * (failed or needs_manual_review), error class, template ({@code id} or {@code id@version}), since / until on the
- * job's finished_at (a date, a date-time taken as UTC, or an instant), url prefix. Empty values mean "any".
+ * job's finished_at (a date, a date-time taken as UTC, or an instant), url prefix. Empty values mean "any". Rows an
+ * operator marked (reviewed, given up) for their current outcome are left out unless {@code marks=all}; retries by
+ * filter leave them out too (the job's ReprocessSelection).
  */
 public record FailureFilter(String status, String errorClass, String template, Instant since, Instant until,
-        String urlPrefix) {
+        String urlPrefix, boolean includeMarked) {
 
     public static final Set<String> STATUSES = Set.of("failed", "needs_manual_review");
 
@@ -38,7 +40,8 @@ public record FailureFilter(String status, String errorClass, String template, I
     /** From named parameters (a query string's first values, or a JSON object's strings). */
     public static FailureFilter from(Function<String, String> param) {
         return new FailureFilter(param.apply("status"), param.apply("error_class"), param.apply("template"),
-                instant(param.apply("since"), "since"), instant(param.apply("until"), "until"), param.apply("url_prefix"));
+                instant(param.apply("since"), "since"), instant(param.apply("until"), "until"), param.apply("url_prefix"),
+                "all".equals(param.apply("marks")));
     }
 
     public String templateId() {
@@ -58,6 +61,7 @@ public record FailureFilter(String status, String errorClass, String template, I
         if (since != null) p.put("since", since.toString());
         if (until != null) p.put("until", until.toString());
         if (urlPrefix != null) p.put("url_prefix", urlPrefix);
+        if (includeMarked) p.put("marks", "all");
         return p;
     }
 

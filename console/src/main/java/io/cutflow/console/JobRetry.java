@@ -22,10 +22,25 @@ import java.util.Set;
  */
 public final class JobRetry {
 
-    /** What to retry: the Failures filter, or the listed contents (md5s) in any failure class. */
-    public record Selection(FailureFilter filter, Set<String> md5s) {
+    /**
+     * What to retry: the Failures filter, or the listed contents (md5s) in any failure class. With a
+     * {@code reprocessTemplate} ({@code id} or {@code id@version}) it is {@code bin/cutflow reprocess --template T
+     * --status any --md5 ...} instead: the listed contents under that template, whatever their state elsewhere.
+     */
+    public record Selection(FailureFilter filter, Set<String> md5s, String reprocessTemplate) {
         public Selection {
             md5s = Set.copyOf(md5s);
+            if (reprocessTemplate != null && md5s.isEmpty()) {
+                throw new IllegalArgumentException("a reprocess from the console names its contents (md5)");
+            }
+        }
+
+        public Selection(FailureFilter filter, Set<String> md5s) {
+            this(filter, md5s, null);
+        }
+
+        String command() {
+            return reprocessTemplate == null ? "retry" : "reprocess";
         }
     }
 
@@ -43,6 +58,12 @@ public final class JobRetry {
     /** bin/cutflow retry's flags for a selection and run id. */
     List<String> arguments(Selection s, String runId) {
         List<String> args = new ArrayList<>();
+        if (s.reprocessTemplate() != null) {
+            args.addAll(List.of("--template", s.reprocessTemplate(), "--status", "any", "--md5"));
+            args.addAll(s.md5s().stream().sorted().toList());
+            addRunAndProcessed(args, runId);
+            return args;
+        }
         FailureFilter f = s.filter();
         args.add("--status");
         args.add(f.status());
@@ -70,6 +91,11 @@ public final class JobRetry {
             args.add("--md5");
             args.addAll(s.md5s().stream().sorted().toList());
         }
+        addRunAndProcessed(args, runId);
+        return args;
+    }
+
+    private void addRunAndProcessed(List<String> args, String runId) {
         if (runId != null) {
             args.add("--run");
             args.add(runId);
@@ -78,7 +104,6 @@ public final class JobRetry {
             args.add("--processed");
             args.add(base.get(CutflowOptions.PROCESSED));
         }
-        return args;
     }
 
     /**
@@ -86,7 +111,7 @@ public final class JobRetry {
      * with contents in the status, added up), under a run id that has finished nothing.
      */
     public int preview(Selection s) throws SQLException {
-        ReprocessCommand.Request request = ReprocessCommand.parse("retry", arguments(s, null).toArray(String[]::new));
+        ReprocessCommand.Request request = ReprocessCommand.parse(s.command(), arguments(s, null).toArray(String[]::new));
         DatabaseSettings db = DatabaseSettings.from(config(request));
         int total = 0;
         try (Connection c = db.connect()) {
@@ -99,7 +124,7 @@ public final class JobRetry {
 
     /** Runs the retry to its end (bin/cutflow retry --run RUN_ID ...); its exit code. */
     public int run(Selection s, String runId, PrintStream out) throws Exception {
-        ReprocessCommand.Request request = ReprocessCommand.parse("retry", arguments(s, runId).toArray(String[]::new));
+        ReprocessCommand.Request request = ReprocessCommand.parse(s.command(), arguments(s, runId).toArray(String[]::new));
         Configuration config = config(request);
         CutflowJob.prepareDatabase(config);
         return ReprocessCommand.run(request, config, out);

@@ -1,5 +1,7 @@
 package io.cutflow.console;
 
+import io.cutflow.console.support.ApiClient;
+import io.cutflow.console.support.BrowserSession;
 import io.cutflow.inference.testing.TestImages;
 import io.cutflow.job.CutflowOptions;
 import io.cutflow.job.support.JobRunner;
@@ -17,20 +19,13 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
-import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.NoAlertPresentException;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
-import java.io.File;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -38,7 +33,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -49,7 +43,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The console on real parts: a real embedded PostgreSQL written by the real job (one run over a few images,
@@ -66,7 +59,6 @@ class ConsoleTest {
     @RegisterExtension
     static final MiniClusterExtension FLINK = JobRunner.miniCluster();
 
-    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     static final String OPERATOR_KEY = "op-7f3a9c1e5b2d4f60a8c3";
     static final String READER_KEY = "ro-2b8e6d4c0a9f1e3d5c7b";
     static final String XSS_NAME = "<img src=x onerror=alert(1)>.jpg";
@@ -77,8 +69,9 @@ class ConsoleTest {
     private String jdbcUrl;
     private ConsoleMain.Console console;
     private String base;
-    private WebDriver browser;
-    private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+    private BrowserSession session;
+    private ApiClient api;
+    private HttpClient http;
 
     @BeforeAll
     void runTheJobAndStartTheConsole() throws Exception {
@@ -108,12 +101,14 @@ class ConsoleTest {
         Configuration config = JobRunner.config(raw, processed, jdbcUrl, true);
         console = ConsoleMain.Console.start(config, ApiKeys.load(keys), "127.0.0.1", 0, null, Map.of());
         base = "http://127.0.0.1:" + console.port();
+        api = new ApiClient(base);
+        http = api.http();
     }
 
     @AfterAll
     void stop() throws Exception {
-        if (browser != null) {
-            browser.quit();
+        if (session != null) {
+            session.close();
         }
         if (console != null) {
             console.close();
@@ -360,63 +355,39 @@ class ConsoleTest {
 
     // ---- helpers ----
 
-    private WebDriver browser() {
-        assumeTrue(Files.isExecutable(CHROMEDRIVER), "no /usr/bin/chromedriver: apt-get install chromium chromium-driver");
-        if (browser == null) {
-            ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
-                    .usingAnyFreePort().build();
-            ChromeOptions options = new ChromeOptions();
-            if (Files.isExecutable(Path.of("/usr/bin/chromium"))) {
-                options.setBinary("/usr/bin/chromium");
-            }
-            try {
-                options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                        "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                        "--window-size=1280,1000",
-                        "--user-data-dir=" + Files.createTempDirectory(dir, "chrome-profile"));
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-            browser = new ChromeDriver(service, options);
-            browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
-            signIn(OPERATOR_KEY);
+    private WebDriver browser() throws Exception {
+        if (session == null) {
+            session = BrowserSession.open(base, OPERATOR_KEY, dir);
         }
-        return browser;
+        return session.driver();
     }
 
     private void signIn(String key) {
-        browser.get(base + "/signin");
-        browser.findElement(By.id("key")).sendKeys(key);
-        browser.findElement(By.id("signin")).click();
-        wait(browser, Duration.ofSeconds(30)).until(d -> !d.getCurrentUrl().contains("/signin"));
+        session.signIn(key);
     }
 
-    private static WebDriverWait wait(WebDriver b, Duration timeout) {
-        WebDriverWait wait = new WebDriverWait(b, timeout);
-        wait.pollingEvery(Duration.ofMillis(200));
-        return wait;
+    private WebDriverWait wait(WebDriver b, Duration timeout) {
+        return session.waitFor(timeout);
     }
 
     private long naturalWidth(WebElement img) {
-        wait(browser, Duration.ofSeconds(30)).until(d -> Boolean.TRUE.equals(
-                ((JavascriptExecutor) d).executeScript("return arguments[0].complete", img)));
-        return ((Number) ((JavascriptExecutor) browser).executeScript("return arguments[0].naturalWidth", img)).longValue();
+        return session.naturalWidth(img);
     }
 
     private void awaitImagesLoaded(String css) {
-        List<WebElement> images = browser.findElements(By.cssSelector(css));
-        assertThat(images).isNotEmpty();
-        for (WebElement img : images) {
-            assertThat(naturalWidth(img)).as(img.getAttribute("src")).isPositive();
-        }
+        session.awaitImagesLoaded(css);
     }
 
     private void screenshot(String name) throws Exception {
-        Path target = Path.of(System.getProperty("cutflow.console.screenshots", "target/screenshots"));
-        Files.createDirectories(target);
-        File shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
-        Files.copy(shot.toPath(), target.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
-        Files.writeString(target.resolve(name + ".html"), browser.getPageSource());
+        session.screenshot(name);
+    }
+
+    private HttpResponse<String> get(String path, String key) throws Exception {
+        return api.get(path, key);
+    }
+
+    private HttpResponse<String> post(String path, String key, String json, Map<String, String> headers) throws Exception {
+        return api.post(path, key, json, headers);
     }
 
     private String md5Of(String suffix) throws Exception {
@@ -428,23 +399,5 @@ class ConsoleTest {
                 ResultSet rs = s.executeQuery(sql)) {
             return TableSnapshot.lines(rs);
         }
-    }
-
-    private HttpResponse<String> get(String path, String key) throws Exception {
-        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
-        if (key != null) {
-            r.header("Authorization", "Bearer " + key);
-        }
-        return http.send(r.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private HttpResponse<String> post(String path, String key, String json, Map<String, String> headers) throws Exception {
-        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));
-        if (key != null) {
-            r.header("Authorization", "Bearer " + key);
-        }
-        headers.forEach(r::header);
-        return http.send(r.build(), HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -26,7 +26,9 @@ import java.util.stream.Collectors;
  * already finished (a processing_attempts row with its run id: a killed run started again goes on where it stopped)
  * and, when retrying failures, less those whose target version has succeeded since. Originals are read through
  * their url (original_images.source_url, one of the content's image_urls; the owner's name where that one is an MD5
- * collision), and must still have the owner's SHA-256 where it is known.
+ * collision), and must still have the owner's SHA-256 where it is known. A job row an operator marked in the console's
+ * review queue (review_marks: reviewed or given_up, for that row's current outcome) is left out of a selection by
+ * filters; naming its md5 still selects it.
  *
  * @param filterTemplateId whose job rows the status, error-class and time filters look at (--from-template); null:
  *     a job row of any template (reprocess --template NEW --status success: every content that succeeded)
@@ -93,7 +95,11 @@ public record ReprocessSelection(ParameterTemplate template, String filterTempla
                         AND (CAST(? AS int) IS NULL OR j.template_version = ?)
                         AND (CAST(? AS text) IS NULL OR j.error_class = ?)
                         AND (CAST(? AS timestamptz) IS NULL OR j.finished_at >= ?)
-                        AND (CAST(? AS timestamptz) IS NULL OR j.finished_at < ?)))
+                        AND (CAST(? AS timestamptz) IS NULL OR j.finished_at < ?)
+                        AND (cardinality(CAST(? AS text[])) > 0 OR NOT EXISTS (
+                              SELECT 1 FROM review_marks m
+                              WHERE m.md5 = j.md5 AND m.template_id = j.template_id
+                                AND m.template_version = j.template_version AND m.outcome_at = j.finished_at))))
               AND (CAST(? AS text) <> 'any' OR CAST(? AS timestamptz) IS NULL OR o.upload_timestamp >= ?)
               AND (CAST(? AS text) <> 'any' OR CAST(? AS timestamptz) IS NULL OR o.upload_timestamp < ?)
               AND (CAST(? AS text) IS NULL OR o.md5 IN (SELECT md5 FROM prefixed))
@@ -124,6 +130,7 @@ public record ReprocessSelection(ParameterTemplate template, String filterTempla
             for (Instant t : new Instant[] {since, since, until, until}) {
                 ps.setTimestamp(i++, t == null ? null : Timestamp.from(t));
             }
+            ps.setArray(i++, c.createArrayOf("text", md5s.toArray()));
             ps.setString(i++, status);
             ps.setTimestamp(i++, since == null ? null : Timestamp.from(since));
             ps.setTimestamp(i++, since == null ? null : Timestamp.from(since));
