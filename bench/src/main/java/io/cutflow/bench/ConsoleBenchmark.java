@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.function.LongFunction;
 
@@ -52,10 +53,14 @@ public final class ConsoleBenchmark {
             Path keys = work.resolve("keys");
             Files.writeString(keys, "read-only " + KEY + "\n");
             int port = freePort();
-            Process console = new ProcessBuilder(repo.resolve("bin/cutflow").toString(), "console", "--jdbc-url", jdbcUrl,
+            ProcessBuilder builder = new ProcessBuilder(repo.resolve("bin/cutflow").toString(), "console", "--jdbc-url", jdbcUrl,
                     "--port", Integer.toString(port), "--api-keys", keys.toString(), "--processed",
                     work.resolve("processed").toString(), "--raw", "file:" + work.resolve("raw"))
-                    .redirectErrorStream(true).redirectOutput(work.resolve("console.log").toFile()).start();
+                    .redirectErrorStream(true).redirectOutput(work.resolve("console.log").toFile());
+            // presigning is local (HMAC): any keys and endpoint will do, no S3 server is reached
+            builder.environment().putAll(Map.of("AWS_ACCESS_KEY_ID", "bench", "AWS_SECRET_ACCESS_KEY", "bench-secret",
+                    "S3_ENDPOINT", "http://127.0.0.1:9000"));
+            Process console = builder.start();
             try {
                 String base = "http://127.0.0.1:" + port;
                 HttpClient http = HttpClient.newHttpClient();

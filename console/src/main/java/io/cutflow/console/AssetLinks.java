@@ -120,16 +120,54 @@ public final class AssetLinks implements AutoCloseable {
         }
     }
 
+    /**
+     * A presigned GET for the location, reused for half its lifetime: the same object keeps the same URL across page
+     * views, so browsers cache the image instead of fetching it again under a fresh signature. Without usable
+     * credentials the link is empty (the page says so) and the reason is logged once.
+     */
     private Optional<String> presign(String location) {
+        long now = System.currentTimeMillis();
+        synchronized (signed) {
+            Signed cached = signed.get(location);
+            if (cached != null && cached.reuseUntil() > now) {
+                return Optional.of(cached.url());
+            }
+        }
         URI uri = URI.create(location.replace(" ", "%20"));
         String bucket = uri.getHost();
         String key = uri.getPath() == null ? "" : uri.getPath().replaceFirst("^/", "");
         if (bucket == null || key.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(presigner.presignGetObject(b -> b.signatureDuration(PRESIGN_EXPIRY)
-                .getObjectRequest(GetObjectRequest.builder().bucket(bucket).key(key).build())).url().toString());
+        String url;
+        try {
+            url = presigner.presignGetObject(b -> b.signatureDuration(PRESIGN_EXPIRY)
+                    .getObjectRequest(GetObjectRequest.builder().bucket(bucket).key(key).build())).url().toString();
+        } catch (RuntimeException e) {
+            if (!presignFailureLogged) {
+                presignFailureLogged = true;
+                org.slf4j.LoggerFactory.getLogger(AssetLinks.class).warn("cannot presign S3 links (pages show no"
+                        + " pictures from S3): {}", e.toString());
+            }
+            return Optional.empty();
+        }
+        synchronized (signed) {
+            signed.put(location, new Signed(url, now + PRESIGN_EXPIRY.toMillis() / 2));
+        }
+        return Optional.of(url);
     }
+
+    private record Signed(String url, long reuseUntil) {}
+
+    /** Presigned links remembered, least recently used dropped first. */
+    static final int SIGNED_CACHE = 20_000;
+    private final Map<String, Signed> signed = new java.util.LinkedHashMap<>(1024, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Signed> eldest) {
+            return size() > SIGNED_CACHE;
+        }
+    };
+    private volatile boolean presignFailureLogged;
 
     /**
      * The presigner, as the rest of the project reads S3: S3_ENDPOINT (path-style), AWS_ACCESS_KEY_ID /

@@ -202,7 +202,11 @@ public final class ConsoleMain {
 
         private final BoardSnapshots board;
 
-        private Console(AssetLinks links, RetryRuns retries, BoardSnapshots board, ConsoleServer server) {
+        private final ConsoleDatabase database;
+
+        private Console(AssetLinks links, RetryRuns retries, BoardSnapshots board, ConsoleDatabase database,
+                ConsoleServer server) {
+            this.database = database;
             this.links = links;
             this.retries = retries;
             this.board = board;
@@ -228,11 +232,11 @@ public final class ConsoleMain {
             RetryRuns retries = new RetryRuns(new JobRetry(config));
             ConsoleDatabase database = new ConsoleDatabase(db);
             BoardSnapshots board = new BoardSnapshots(new BoardQueries(database), BOARD_REFRESH, BACKLOG_REFRESH);
-            ConsoleServer.Services services = new ConsoleServer.Services(new ConsoleQueries(db, links), links, retries,
+            ConsoleServer.Services services = new ConsoleServer.Services(new ConsoleQueries(database, links), links, retries,
                     new TemplateCatalog(database, links), board, new ReviewMarks(database),
                     new AssetExporter(EXPORT_PAGE), database);
             ConsoleServer server = new ConsoleServer(keys, services).start(bind, port);
-            return new Console(links, retries, board, server);
+            return new Console(links, retries, board, database, server);
         }
 
         public int port() {
@@ -249,6 +253,7 @@ public final class ConsoleMain {
                 Thread.currentThread().interrupt();
             }
             links.close();
+            database.close();
         }
     }
 }

@@ -1,7 +1,6 @@
 package io.cutflow.console;
 
 import io.cutflow.console.db.ConsoleDatabase;
-import io.cutflow.job.db.DatabaseSettings;
 
 import java.sql.Array;
 import java.sql.Connection;
@@ -35,8 +34,8 @@ public final class ConsoleQueries {
     private final ConsoleDatabase db;
     private final AssetLinks links;
 
-    public ConsoleQueries(DatabaseSettings db, AssetLinks links) {
-        this.db = new ConsoleDatabase(db);
+    public ConsoleQueries(ConsoleDatabase db, AssetLinks links) {
+        this.db = db;
         this.links = links;
     }
 
@@ -93,7 +92,7 @@ public final class ConsoleQueries {
                 card.put("original", null);
                 cards.put(e.getKey(), card);
             }
-            try (PreparedStatement ps = c.prepareStatement("SELECT md5, source_url FROM original_images WHERE md5 = ANY (CAST(? AS text[]))")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT md5, source_url FROM original_images WHERE md5 = ANY (CAST(? AS bpchar[]))")) {
                 ps.setArray(1, keys);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -106,7 +105,7 @@ public final class ConsoleQueries {
             }
             try (PreparedStatement ps = c.prepareStatement("""
                     SELECT md5, template_id, template_version, status, error_class FROM processing_jobs
-                    WHERE md5 = ANY (CAST(? AS text[])) ORDER BY md5, template_id, template_version""")) {
+                    WHERE md5 = ANY (CAST(? AS bpchar[])) ORDER BY md5, template_id, template_version""")) {
                 ps.setArray(1, keys);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -125,8 +124,8 @@ public final class ConsoleQueries {
             }
             try (PreparedStatement ps = c.prepareStatement("""
                     SELECT DISTINCT ON (md5) md5, storage_path FROM result_assets
-                    WHERE md5 = ANY (CAST(? AS text[])) AND asset_type = 'transparent_png'
-                    ORDER BY md5, is_primary DESC, template_id, template_version DESC""")) {
+                    WHERE md5 = ANY (CAST(? AS bpchar[])) AND asset_type IN ('thumbnail', 'transparent_png')
+                    ORDER BY md5, asset_type = 'thumbnail' DESC, is_primary DESC, template_id, template_version DESC""")) {
                 ps.setArray(1, keys);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -245,6 +244,8 @@ public final class ConsoleQueries {
             try (PreparedStatement ps = c.prepareStatement("""
                     SELECT j.md5, j.template_id, j.template_version, j.status, j.error_class, j.error_message,
                            j.attempts, j.finished_at, o.source_url,
+                           (SELECT t.storage_path FROM result_assets t WHERE t.md5 = j.md5
+                              AND t.asset_type = 'original_thumbnail' LIMIT 1) AS original_thumbnail,
                            (SELECT string_agg(m.mark, ',' ORDER BY m.mark) FROM review_marks m WHERE m.md5 = j.md5
                               AND m.template_id = j.template_id AND m.template_version = j.template_version
                               AND m.outcome_at = j.finished_at) AS marks
@@ -253,7 +254,9 @@ public final class ConsoleQueries {
                 List<Map<String, Object>> rows = rows(ps);
                 for (Map<String, Object> r : rows) {
                     r.put("md5", ((String) r.get("md5")).strip());
-                    r.put("thumbnail", links.href((String) r.get("source_url")).orElse(null));
+                    // the original's thumbnail where a template wrote one, else the original itself
+                    r.put("thumbnail", links.href((String) r.remove("original_thumbnail"))
+                            .or(() -> links.href((String) r.get("source_url"))).orElse(null));
                 }
                 result.put("rows", rows);
             }

@@ -9,10 +9,19 @@ public enum AssetType {
     /** RGBA PNG: the original pixels with the predicted alpha. */
     TRANSPARENT_PNG,
     /** RGBA PNG cropped to the foreground's bounding box (recorded with the asset). */
-    FOREGROUND_ONLY;
+    FOREGROUND_ONLY,
+    /** The transparent PNG scaled to fit {@value io.cutflow.inference.image.Thumbnail#MAX_SIDE} px: list pages stay light. */
+    THUMBNAIL,
+    /** The original scaled to fit {@value io.cutflow.inference.image.Thumbnail#MAX_SIDE} px, as JPEG. */
+    ORIGINAL_THUMBNAIL;
 
     public String code() {
         return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The object key's file extension. */
+    public String extension() {
+        return this == ORIGINAL_THUMBNAIL ? "jpg" : "png";
     }
 
     public static AssetType of(String code) {

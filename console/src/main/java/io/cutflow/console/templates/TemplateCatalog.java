@@ -49,7 +49,7 @@ public final class TemplateCatalog {
             ORDER BY a.finished_at DESC, a.md5""" + " LIMIT " + COMPARE_SAMPLE;
     private static final String PRIMARY_ASSETS = """
             SELECT md5, template_id, template_version, asset_type, storage_path, width, height, file_size_bytes
-            FROM result_assets WHERE md5 = ANY (CAST(? AS text[])) AND is_primary
+            FROM result_assets WHERE md5 = ANY (CAST(? AS bpchar[])) AND is_primary
               AND ((template_id = ? AND template_version = ?) OR (template_id = ? AND template_version = ?))""";
 
     private final ConsoleDatabase db;

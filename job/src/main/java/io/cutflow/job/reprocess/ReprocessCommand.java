@@ -253,7 +253,7 @@ public final class ReprocessCommand {
     /** Where the first selected content with assets has them (the part of its storage path before md5[0:2]/md5/). */
     private static String existingProcessedBase(Connection c, List<InferenceRequest> contents) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
-                "SELECT md5, storage_path FROM result_assets WHERE md5 = ANY (CAST(? AS text[])) LIMIT 1")) {
+                "SELECT md5, storage_path FROM result_assets WHERE md5 = ANY (CAST(? AS bpchar[])) LIMIT 1")) {
             ps.setArray(1, c.createArrayOf("text", contents.stream().map(InferenceRequest::md5).limit(1000).toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {

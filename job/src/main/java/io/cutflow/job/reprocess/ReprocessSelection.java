@@ -103,7 +103,7 @@ public record ReprocessSelection(ParameterTemplate template, String filterTempla
               AND (CAST(? AS text) <> 'any' OR CAST(? AS timestamptz) IS NULL OR o.upload_timestamp >= ?)
               AND (CAST(? AS text) <> 'any' OR CAST(? AS timestamptz) IS NULL OR o.upload_timestamp < ?)
               AND (CAST(? AS text) IS NULL OR o.md5 IN (SELECT md5 FROM prefixed))
-              AND (cardinality(CAST(? AS text[])) = 0 OR o.md5 = ANY (CAST(? AS text[])))
+              AND (cardinality(CAST(? AS text[])) = 0 OR o.md5 = ANY (CAST(? AS bpchar[])))
               AND NOT EXISTS (SELECT 1 FROM processing_attempts a
                               WHERE a.md5 = o.md5 AND a.template_id = ? AND a.template_version = ? AND a.run_id = ?)
               AND (CAST(? AS text) NOT IN ('failed', 'needs_manual_review') OR NOT EXISTS (
@@ -170,7 +170,7 @@ public record ReprocessSelection(ParameterTemplate template, String filterTempla
     /** Each content's smallest url per SHA-256: where to read a content whose source url was overwritten. */
     private static final String OTHER_NAMES = """
             SELECT md5, encode(sha256, 'hex'), min(url) FROM image_urls
-            WHERE md5 = ANY (CAST(? AS text[])) AND sha256 IS NOT NULL
+            WHERE md5 = ANY (CAST(? AS bpchar[])) AND sha256 IS NOT NULL
             GROUP BY md5, sha256
             """;
 

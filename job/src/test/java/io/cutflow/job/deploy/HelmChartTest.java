@@ -357,6 +357,34 @@ class HelmChartTest {
         }
     }
 
+    @Test
+    void theConsoleIsADeploymentAndServiceBesideTheJobWithItsKeysFromASecret() {
+        for (Rendered r : List.of(gpu, cpu)) {
+            JsonNode deployment = r.documents().stream().filter(d -> d.path("kind").asText().equals("Deployment")
+                    && d.path("metadata").path("name").asText().endsWith("-console")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no console Deployment"));
+            JsonNode pod = deployment.path("spec").path("template").path("spec");
+            JsonNode container = pod.path("containers").get(0);
+            List<String> args = new java.util.ArrayList<>();
+            container.path("args").forEach(a -> args.add(a.asText()));
+            assertThat(String.join(" ", args)).contains("--jdbc-url jdbc:postgresql://", "--bind 0.0.0.0",
+                    "--api-keys /etc/cutflow-console/keys", "--processed s3://");
+            assertThat(container.path("env").findValues("secretKeyRef")).as("password and S3 keys from Secrets")
+                    .isNotEmpty();
+            assertThat(pod.path("volumes").get(0).path("secret").path("secretName").asText())
+                    .isEqualTo("cutflow-console-keys");
+            assertThat(container.path("readinessProbe").path("httpGet").path("path").asText()).isEqualTo("/signin");
+            assertThat(pod.path("securityContext").path("runAsNonRoot").asBoolean()).isTrue();
+            JsonNode service = r.documents().stream().filter(d -> d.path("kind").asText().equals("Service")
+                    && d.path("metadata").path("name").asText().endsWith("-console")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no console Service"));
+            assertThat(service.path("spec").path("selector")).isEqualTo(deployment.path("spec").path("selector")
+                    .path("matchLabels"));
+        }
+        assertThat(Rendered.of(template(t -> t.set("console.enabled", "false"))).documents())
+                .noneMatch(d -> d.path("metadata").path("name").asText().endsWith("-console"));
+    }
+
     // --- rendering ------------------------------------------------------------------------------------------------
 
     private static String template(UnaryOperator<TemplateCommand> options) {

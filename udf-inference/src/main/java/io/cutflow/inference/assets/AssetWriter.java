@@ -7,13 +7,14 @@ import io.cutflow.inference.ImageRejectedException;
 import io.cutflow.inference.ParameterTemplate;
 import io.cutflow.inference.image.ForegroundBox;
 import io.cutflow.inference.image.PngEncoder;
+import io.cutflow.inference.image.Thumbnail;
 
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Writes one template's assets of one image (alpha mask, transparent PNG, foreground cut-out) at their deterministic
+ * Writes one template's assets of one image (alpha mask, transparent PNG, foreground cut-out, thumbnails) at their deterministic
  * keys under the processed base and returns their result_assets rows. A write that fails is an IO_ERROR: transient,
  * retried, and in the end the store's problem (fail-over), not the image's.
  */
@@ -63,7 +64,8 @@ public final class AssetWriter {
             int height, List<String> created) throws ImageRejectedException {
         List<AssetRecord> records = new ArrayList<>();
         for (AssetType type : template.assets()) {
-            String uri = AssetKeys.assetUri(processedBase, md5, template.id(), template.version(), type.code());
+            String uri = AssetKeys.assetUri(processedBase, md5, template.id(), template.version(), type.code(),
+                    type.extension());
             if (!existed(uri)) {
                 created.add(uri); // before the write: a write that fails half-way may leave something too
             }
@@ -82,6 +84,15 @@ public final class AssetWriter {
                     byte[] png = encoder.encodeRgba(box.crop(bgr, width, 3), box.crop(alpha, width, 1), box.width(), box.height());
                     record = new AssetRecord(type.code(), uri, box.width(), box.height(), store(uri, png), primary,
                             box.x(), box.y(), box.width(), box.height());
+                }
+                case THUMBNAIL -> {
+                    Thumbnail t = Thumbnail.of(bgr, alpha, width, height);
+                    record = AssetRecord.whole(type.code(), uri, t.width(), t.height(),
+                            store(uri, encoder.encodeRgba(t.bgr(), t.alpha(), t.width(), t.height())), primary);
+                }
+                case ORIGINAL_THUMBNAIL -> {
+                    Thumbnail t = Thumbnail.of(bgr, null, width, height);
+                    record = AssetRecord.whole(type.code(), uri, t.width(), t.height(), store(uri, t.jpeg()), primary);
                 }
                 default -> throw new IllegalStateException("unknown asset type " + type);
             }
