@@ -52,18 +52,14 @@ public final class ConsoleQueries {
         Map<String, List<String>> urls = new LinkedHashMap<>();
         try (Connection c = connect()) {
             boolean md5 = MD5.matcher(text).matches();
-            String sql = md5
-                    ? "SELECT md5, url FROM image_urls WHERE md5 = ? ORDER BY url LIMIT " + SEARCH_URLS
-                    : "SELECT md5, url FROM image_urls WHERE url ILIKE ? ESCAPE '\\' ORDER BY url LIMIT " + SEARCH_URLS;
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                ps.setString(1, md5 ? text.toLowerCase(java.util.Locale.ROOT) : "%" + likeEscape(text) + "%");
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        String m = rs.getString(1).strip();
-                        if (urls.size() < SEARCH_CONTENTS || urls.containsKey(m)) {
-                            urls.computeIfAbsent(m, k -> new ArrayList<>()).add(rs.getString(2));
-                        }
-                    }
+            String lower = text.toLowerCase(java.util.Locale.ROOT);
+            if (md5) {
+                collect(c, BY_MD5, lower, urls);
+            } else {
+                // a product id (or its beginning) first: one btree probe per partition; then any part of a url
+                collect(c, BY_PRODUCT_ID, likeEscape(lower) + "%", urls);
+                if (urls.isEmpty()) {
+                    collect(c, BY_URL_PART, "%" + likeEscape(text) + "%", urls);
                 }
             }
             if (md5 && urls.isEmpty()) {
@@ -137,6 +133,31 @@ public final class ConsoleQueries {
                 }
             }
             return new ArrayList<>(cards.values());
+        }
+    }
+
+    /** A url's product id as V11's image_urls_product_id_idx indexes it (product_assets_view's rule, lowercased). */
+    static final String PRODUCT_ID = "lower(COALESCE(NULLIF(substring(url FROM '[?&](?:product_id|sku)=([^&#]*)'), ''),"
+            + " NULLIF(regexp_replace(regexp_replace(regexp_replace(url, '[?#].*$', ''), '^.*/', ''), '\\.[^.]*$', ''), '')))";
+    static final String BY_MD5 = "SELECT md5, url FROM image_urls WHERE md5 = ? ORDER BY url LIMIT " + SEARCH_URLS;
+    static final String BY_PRODUCT_ID = "SELECT md5, url FROM image_urls WHERE " + PRODUCT_ID
+            + " LIKE ? ESCAPE '\\' ORDER BY url LIMIT " + SEARCH_URLS;
+    static final String BY_URL_PART = "SELECT md5, url FROM image_urls WHERE url ILIKE ? ESCAPE '\\' ORDER BY url LIMIT "
+            + SEARCH_URLS;
+
+    /** Adds the urls a search statement finds, grouped by content, up to {@link #SEARCH_CONTENTS} contents. */
+    private static void collect(Connection c, String sql, String parameter, Map<String, List<String>> urls)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, parameter);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String m = rs.getString(1).strip();
+                    if (urls.size() < SEARCH_CONTENTS || urls.containsKey(m)) {
+                        urls.computeIfAbsent(m, k -> new ArrayList<>()).add(rs.getString(2));
+                    }
+                }
+            }
         }
     }
 

@@ -47,6 +47,9 @@ public final class CutflowCli {
                 System.exit(1);
             }
         }
+        if (args.length > 0 && args[0].equals("refresh-views")) {
+            System.exit(RefreshViewsCommand.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+        }
         if (args.length > 0 && (args[0].equals("reprocess") || args[0].equals("retry"))) {
             try {
                 ReprocessCommand.Request request = ReprocessCommand.parse(args[0], Arrays.copyOfRange(args, 1, args.length));
@@ -69,6 +72,7 @@ public final class CutflowCli {
                     + " [--status failed|needs_manual_review|success|any] [--error-class CLASS] [--since T] [--until T]"
                     + " [--url-prefix P] [--md5 M ...] [--run ID] [--dry-run]");
             System.err.println("       bin/cutflow retry --jdbc-url URL [--template ID[@VERSION]] [--status failed|needs_manual_review] ...");
+            System.err.println("       bin/cutflow refresh-views --jdbc-url URL [--every DURATION]");
             System.err.println("       bin/cutflow export --jdbc-url URL --since T --until T [--template ID] [--format csv|jsonl] [--output FILE]");
             System.exit(2);
         }

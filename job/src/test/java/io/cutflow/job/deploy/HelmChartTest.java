@@ -73,8 +73,11 @@ class HelmChartTest {
     /** Names (of fields, env vars, config keys) that would hold a credential if they held a plain value. */
     private static final Pattern SECRET_NAME =
             Pattern.compile("(?i).*(password|passwd|secret|access[-_.]?key|token|credential).*");
-    /** ...unless they name a file or a provider class, or switch something on (s3.aws.credentials.provider). */
-    private static final Pattern NOT_SECRET = Pattern.compile("(?i).*[-_.](file|provider|enabled)");
+    /**
+     * ...unless they name a file or a provider class, switch something on (s3.aws.credentials.provider), or name
+     * the Secret a volume mounts (secretName).
+     */
+    private static final Pattern NOT_SECRET = Pattern.compile("(?i).*[-_.](file|provider|enabled)|secretName");
 
     private static Rendered gpu;
     private static Rendered cpu;
@@ -383,6 +386,20 @@ class HelmChartTest {
         }
         assertThat(Rendered.of(template(t -> t.set("console.enabled", "false"))).documents())
                 .noneMatch(d -> d.path("metadata").path("name").asText().endsWith("-console"));
+    }
+
+    @Test
+    void aCronJobKeepsTheProductViewFresh() {
+        JsonNode cron = gpu.documents().stream().filter(d -> d.path("kind").asText().equals("CronJob")).findFirst()
+                .orElseThrow(() -> new AssertionError("no CronJob"));
+        assertThat(cron.path("spec").path("concurrencyPolicy").asText()).isEqualTo("Forbid");
+        JsonNode container = cron.path("spec").path("jobTemplate").path("spec").path("template").path("spec")
+                .path("containers").get(0);
+        List<String> command = new java.util.ArrayList<>();
+        container.path("command").forEach(a -> command.add(a.asText()));
+        container.path("args").forEach(a -> command.add(a.asText()));
+        assertThat(String.join(" ", command)).contains("io.cutflow.job.launcher.CutflowCli refresh-views --jdbc-url jdbc:");
+        assertThat(container.path("env").findValues("secretKeyRef")).isNotEmpty();
     }
 
     // --- rendering ------------------------------------------------------------------------------------------------
