@@ -2,10 +2,11 @@
 --
 -- 1. Search. A product id is the url's product_id= / sku= parameter or its file name without extension (the rule
 --    product_assets_view uses): a btree on that expression, lowercased, finds a product id or its prefix with one
---    index probe per partition. Any other part of a url: a trigram GIN index, so `url ILIKE '%part%'` is an index
---    scan instead of a sequential scan (slower than the btree: common trigrams match many urls). pg_trgm is a trusted
---    extension (PostgreSQL 13+): the schema owner can create it without superuser. Under Citus the extension and
---    both indexes are propagated to every shard of image_urls (the expression is inline: no function to distribute).
+--    index probe per partition. (A url prefix already has the primary key: urls are in byte order, so LIKE 'p%'
+--    uses it.) No trigram index for arbitrary substrings: on 60-byte urls a GIN trigram index costs the url-map
+--    sink more than the console gains (every name inserts ~60 posting entries); a substring search is a bounded
+--    scan. Under Citus the index is propagated to every shard of image_urls (the expression is inline: no function
+--    to distribute).
 --    The board's storage per asset type and day reads result_assets by created_at: a btree index keeps that a range
 --    scan of the last days instead of a scan of every asset.
 -- 2. The manual-review queue's marks: an operator looked at a needs_manual_review (or failed) row and either accepts
@@ -15,9 +16,6 @@
 -- 3. Thumbnails as assets: the asset-type checks also allow 'thumbnail' (the cut-out, small) and
 --    'original_thumbnail' (the original, small), so pages of 100 rows load small files.
 
-CREATE EXTENSION IF NOT EXISTS pg_trgm;
-
-CREATE INDEX image_urls_url_trgm_idx ON image_urls USING gin (url gin_trgm_ops);
 CREATE INDEX image_urls_product_id_idx ON image_urls (lower(COALESCE(
     NULLIF(substring(url FROM '[?&](?:product_id|sku)=([^&#]*)'), ''),
     NULLIF(regexp_replace(regexp_replace(regexp_replace(url, '[?#].*$', ''), '^.*/', ''), '\.[^.]*$', ''), '')))

@@ -56,8 +56,12 @@ public final class ConsoleQueries {
             if (md5) {
                 collect(c, BY_MD5, lower, urls);
             } else {
-                // a product id (or its beginning) first: one btree probe per partition; then any part of a url
+                // a product id (or its beginning) first: one btree probe per partition; a url's beginning (the
+                // primary key); only then any part of a url, a scan bounded by its LIMIT and the statement timeout
                 collect(c, BY_PRODUCT_ID, likeEscape(lower) + "%", urls);
+                if (urls.isEmpty() && (text.contains("/") || text.contains(":"))) {
+                    collect(c, BY_URL_PREFIX, likeEscape(text) + "%", urls);
+                }
                 if (urls.isEmpty()) {
                     collect(c, BY_URL_PART, "%" + likeEscape(text) + "%", urls);
                 }
@@ -142,6 +146,8 @@ public final class ConsoleQueries {
     static final String BY_MD5 = "SELECT md5, url FROM image_urls WHERE md5 = ? ORDER BY url LIMIT " + SEARCH_URLS;
     static final String BY_PRODUCT_ID = "SELECT md5, url FROM image_urls WHERE " + PRODUCT_ID
             + " LIKE ? ESCAPE '\\' ORDER BY url LIMIT " + SEARCH_URLS;
+    static final String BY_URL_PREFIX = "SELECT md5, url FROM image_urls WHERE url LIKE ? ESCAPE '\\' ORDER BY url LIMIT "
+            + SEARCH_URLS;
     static final String BY_URL_PART = "SELECT md5, url FROM image_urls WHERE url ILIKE ? ESCAPE '\\' ORDER BY url LIMIT "
             + SEARCH_URLS;
 
