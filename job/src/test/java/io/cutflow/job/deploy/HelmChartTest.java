@@ -487,14 +487,16 @@ class HelmChartTest {
 
     /** Counter names registered by the job's operators, read from the sources (counter("name")). */
     private static Set<String> registeredCounters() throws IOException {
-        Pattern counter = Pattern.compile("\\.counter\\(\"(\\w+)\"\\)");
+        // a counter in a key/value group (addGroup("asset_type", ...).counter("bytesWritten")) is exported with the
+        // key in its name: ..._operator_asset_type_bytesWritten{asset_type="..."}
+        Pattern counter = Pattern.compile("(?:\\.addGroup\\(\"(\\w+)\", [\\w.]+(?:\\(\\))?\\))?\\.counter\\(\"(\\w+)\"\\)");
         Set<String> names = new TreeSet<>();
         for (Path sources : List.of(Path.of("src", "main", "java"), Path.of("..", "udf-inference", "src", "main", "java"))) {
             try (Stream<Path> files = Files.walk(sources)) {
                 for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
                     Matcher m = counter.matcher(Files.readString(file));
                     while (m.find()) {
-                        names.add(m.group(1));
+                        names.add(m.group(1) == null ? m.group(2) : m.group(1) + "_" + m.group(2));
                     }
                 }
             }
