@@ -385,6 +385,24 @@ class HelmChartTest {
                 .noneMatch(d -> d.path("metadata").path("name").asText().endsWith("-console"));
     }
 
+    @Test
+    void alertRulesRenderAsAPrometheusRuleFromTheRulesFile() throws IOException {
+        assertThat(gpu.documents()).as("off by default: the CRD may not exist")
+                .noneMatch(d -> d.path("kind").asText().equals("PrometheusRule"));
+        Rendered on = Rendered.of(template(t -> t.set("alerts.prometheusRule.enabled", "true")
+                .set("alerts.prometheusRule.labels.release", "kube-prometheus-stack")));
+        List<JsonNode> rules = on.documents().stream().filter(d -> d.path("kind").asText().equals("PrometheusRule")).toList();
+        assertThat(rules).hasSize(1);
+        JsonNode rule = rules.get(0);
+        assertThat(rule.path("apiVersion").asText()).isEqualTo("monitoring.coreos.com/v1");
+        assertThat(rule.path("metadata").path("labels").path("release").asText()).isEqualTo("kube-prometheus-stack");
+        // the same rules as the file Prometheus loads (and promtool tests), alert templates untouched by Helm
+        JsonNode file = YAML.readTree(CHART.resolve("alerts").resolve("cutflow-rules.yaml").toFile());
+        assertThat(rule.path("spec")).isEqualTo(file);
+        assertThat(rule.path("spec").findValues("alert")).hasSizeGreaterThanOrEqualTo(10);
+        assertThat(on.text()).contains("{{ $labels.tm_id }}");
+    }
+
     // --- rendering ------------------------------------------------------------------------------------------------
 
     private static String template(UnaryOperator<TemplateCommand> options) {
