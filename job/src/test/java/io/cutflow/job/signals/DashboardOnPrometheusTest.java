@@ -29,6 +29,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -42,6 +44,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class DashboardOnPrometheusTest {
 
     private static final Path BOARD = Path.of("..", "helm", "cutflow", "dashboards", "cutflow.json");
+    private static final Path RULES = Path.of("..", "helm", "cutflow", "alerts", "cutflow-rules.yaml").toAbsolutePath().normalize();
     private static final String JOB = "cutflow";
     private static final int REPORTER_PORT = freePort();
 
@@ -70,7 +73,7 @@ class DashboardOnPrometheusTest {
         config.set(CutflowOptions.MAX_PIXELS, FailingBackfill.MAX_PIXELS);
 
         try (PrometheusServer prometheus = PrometheusServer.start(dir.resolve("prometheus-" + System.nanoTime()),
-                List.of("127.0.0.1:" + REPORTER_PORT), List.of(), null)) {
+                List.of("127.0.0.1:" + REPORTER_PORT), List.of(RULES), null)) {
             JobClient job = JobRunner.start(config, 2, JOB);
             try {
                 JobRunner.awaitCount(jdbcUrl, "SELECT count(*) FROM processing_jobs",
@@ -93,6 +96,7 @@ class DashboardOnPrometheusTest {
                 assertThat(queried).hasSizeGreaterThanOrEqualTo(40);
 
                 assertCountersMatchTheTables(prometheus, jdbcUrl);
+                assertRulesSeeTheRealMetrics(prometheus);
             } finally {
                 job.cancel().get(1, TimeUnit.MINUTES);
             }
@@ -109,6 +113,42 @@ class DashboardOnPrometheusTest {
             assertThat(Instant.now()).as("a checkpoint and the counters in Prometheus").isBefore(deadline);
             Thread.sleep(500);
         }
+    }
+
+    /**
+     * The alert rules, evaluated on the same run: every metric they name is one the job exports, every rule evaluates
+     * without error and every recording rule has a value; a healthy run fires nothing.
+     */
+    private static void assertRulesSeeTheRealMetrics(PrometheusServer prometheus) throws Exception {
+        Matcher names = Pattern.compile("\\bflink_\\w+").matcher(Files.readString(RULES));
+        Map<String, String> missing = new LinkedHashMap<>();
+        while (names.find()) {
+            String name = names.group();
+            // failures_<class>: a family named by its prefix
+            String selector = "{__name__=~\"" + name + (name.endsWith("_") ? ".+" : "") + "\", job_name=\"" + JOB + "\"}";
+            if (prometheus.query("count(" + selector + ")").path("result").isEmpty()) {
+                missing.put(name, selector);
+            }
+        }
+        assertThat(missing).as("metrics the rules use that the job does not export").isEmpty();
+        JsonNode groups = prometheus.api("/api/v1/rules").path("data").path("groups");
+        assertThat(groups).hasSize(2);
+        List<String> recorded = new ArrayList<>();
+        for (JsonNode group : groups) {
+            for (JsonNode rule : group.path("rules")) {
+                String name = rule.path("name").asText();
+                assertThat(rule.path("health").asText()).as(name + ": " + rule.path("lastError").asText()).isEqualTo("ok");
+                // the class's day-long level samples every 5 minutes: a run of a minute may not hold one
+                if (rule.path("type").asText().equals("recording") && !name.equals("cutflow:failures_by_class:rate1d")) {
+                    recorded.add(name);
+                }
+            }
+        }
+        assertThat(recorded).hasSizeGreaterThanOrEqualTo(6);
+        for (String record : recorded) {
+            assertThat(prometheus.query(record).path("result")).as(record).isNotEmpty();
+        }
+        assertThat(prometheus.query("ALERTS{alertstate=\"firing\"}").path("result")).as("alerts firing on a healthy run").isEmpty();
     }
 
     /** What Prometheus got from the reporter is what the job did: outcomes and bytes per asset type. */
