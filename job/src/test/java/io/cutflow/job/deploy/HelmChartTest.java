@@ -403,6 +403,21 @@ class HelmChartTest {
         assertThat(on.text()).contains("{{ $labels.tm_id }}");
     }
 
+    @Test
+    void logConfigurationIsFlinkConfsWithTheCommitterCollisionFilter() throws Exception {
+        String reference = Files.readString(FLINK_CONF.resolve("log4j-console.properties"));
+        for (Rendered r : List.of(gpu, cpu)) {
+            assertThat(r.deployment().getSpec().getLogConfiguration().get("log4j-console.properties"))
+                    .isEqualTo(reference.stripTrailing());
+        }
+        // every logging configuration the project runs Flink with drops that warning, and that warning only
+        for (Path file : List.of(FLINK_CONF.resolve("log4j-console.properties"), Path.of("..", "bin", "log4j2-cli.properties"),
+                Path.of("..", "cluster-tests", "src", "test", "resources", "log4j2-cluster.properties"),
+                Path.of("src", "test", "resources", "log4j2-test.properties"))) {
+            CommitterCollisionFilter.assertDropsOnlyThePendingCommittablesCollision(file);
+        }
+    }
+
     // --- rendering ------------------------------------------------------------------------------------------------
 
     private static String template(UnaryOperator<TemplateCommand> options) {
