@@ -48,7 +48,7 @@ import java.util.stream.Stream;
  *   <li>One directory per cluster under {@code cluster-tests/target/cluster/} (property {@code cutflow.cluster.work}):
  *       {@code conf/config.yaml} (the project's {@code flink-conf/config.yaml} with the test overrides of
  *       {@link #start}: loopback ports chosen free, 1 slot per TaskManager, small memory, file:// checkpoints and
- *       savepoints, no GPU resource or metric reporter), {@code conf/log4j.properties} (from the test class path's
+ *       savepoints, no GPU resource, the Prometheus reporters on loopback), {@code conf/log4j.properties} (from the test class path's
  *       {@code log4j2-cluster.properties}), {@code log/} (every process's {@code .log} and {@code .out}),
  *       {@code checkpoints/}, {@code savepoints/}, {@code blobs/}, {@code web-upload/}, {@code web-tmp/},
  *       {@code work/} (process working dirs), {@code tmp/} (io.tmp.dirs and java.io.tmpdir of the processes).
@@ -191,6 +191,9 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
         test.put("jobmanager.rpc.port", freePort());
         test.put("jobmanager.bind-host", "127.0.0.1");
         test.put("taskmanager.bind-host", "127.0.0.1");
+        // the Prometheus reporters listen where the processes do (Flink's own reporter takes every interface)
+        test.put("metrics.reporter.prom.factory.class", "io.cutflow.metrics.BoundPrometheusReporterFactory");
+        test.put("metrics.reporter.prom.host", "127.0.0.1");
         test.put("taskmanager.host", "localhost");
         test.put("taskmanager.rpc.port", "0");
         test.put("taskmanager.data.port", "0");

@@ -57,6 +57,7 @@ public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceReques
     private transient LiveTemplates liveTemplates;
     private transient AttemptTimer timer;
     private transient ModelErrorBreaker breaker;
+    private transient AssetBytesMetric assetBytes;
 
     private transient ThreadPoolExecutor executor;
     private transient Set<Thread> workers;
@@ -125,6 +126,10 @@ public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceReques
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
         inferredMetric = metrics.counter("imagesInferred");
         failedMetric = metrics.counter("imagesFailed");
+        assetBytes = new AssetBytesMetric(metrics);
+        // trips of this task manager's breakers since it started: a trip restarts the task, so a per-task counter
+        // would vanish with it before a scrape
+        metrics.gauge("breakerTrips", ModelErrorBreaker::trips);
         latencyMs = metrics.histogram("imageLatencyMs", new DescriptiveStatisticsHistogram(1000));
         imagesPerSecond = metrics.meter("imagesPerSecond", new MeterView(60));
         metrics.gauge("queueDepth", () -> executor.getQueue().size());
@@ -162,6 +167,7 @@ public class BackgroundRemovalFunction extends RichAsyncFunction<InferenceReques
             latencyMs.update((System.nanoTime() - start) / 1_000_000);
             imagesPerSecond.markEvent();
             (results.get(0).succeeded() ? inferredMetric : failedMetric).inc();
+            assetBytes.count(results);
             breaker.complete(results, resultFuture);
         });
     }

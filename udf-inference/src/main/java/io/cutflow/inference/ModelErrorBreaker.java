@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Tells an image the model cannot handle from a model that handles nothing. A model-error verdict is held back until
@@ -22,6 +23,8 @@ import java.util.concurrent.TimeUnit;
 final class ModelErrorBreaker implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ModelErrorBreaker.class);
+    /** Trips in this JVM (task manager) since it started; survives the task restarts the trips cause. */
+    private static final AtomicLong TRIPS = new AtomicLong();
 
     private record Held(List<InferenceResult> results, ResultFuture<InferenceResult> future) {}
 
@@ -75,6 +78,7 @@ final class ModelErrorBreaker implements AutoCloseable {
             future.complete(results);
         }
         if (!failOver.isEmpty()) {
+            TRIPS.incrementAndGet();
             String cause = results.get(0).job().errorMessage();
             LOG.error("Model errors on {} different images in a row (last: {}): the model session is broken, failing over"
                     + " instead of marking the images", failOver.size(), cause);
@@ -91,6 +95,11 @@ final class ModelErrorBreaker implements AutoCloseable {
         if (mine) {
             h.future().complete(h.results());
         }
+    }
+
+    /** Breaker trips in this task manager since it started. */
+    static long trips() {
+        return TRIPS.get();
     }
 
     @Override

@@ -20,6 +20,10 @@ class BatchingSinkWriter<T> implements SinkWriter<T> {
     private final ProcessingTimeService time;
     private final long intervalMs;
     private final Counter rowsOut;
+    /** Time in the batch writer (PostgreSQL writes, mostly): its rate near 1000 ms/s means the sink falls behind. */
+    private final Counter writeTimeMs;
+    private long writeNanos;
+    private long writeMsCounted;
     private boolean timerSet;
 
     BatchingSinkWriter(BatchWriter<T> writer, WriterInitContext context, long intervalMs) {
@@ -27,12 +31,18 @@ class BatchingSinkWriter<T> implements SinkWriter<T> {
         this.time = context.getProcessingTimeService();
         this.intervalMs = intervalMs;
         this.rowsOut = context.metricGroup().getNumRecordsSendCounter();
+        this.writeTimeMs = context.metricGroup().counter("writeTimeMs");
         PostgresDriver.deregisterOnRelease(context.getUserCodeClassLoader());
     }
 
     @Override
     public void write(T record, Context context) throws IOException, InterruptedException {
-        writer.add(record);
+        long start = System.nanoTime();
+        try {
+            writer.add(record); // writes a batch when it is full
+        } finally {
+            countWriteTime(start);
+        }
         if (!timerSet && writer.pending() > 0) {
             timerSet = true;
             time.registerTimer(time.getCurrentProcessingTime() + intervalMs, ts -> {
@@ -49,8 +59,21 @@ class BatchingSinkWriter<T> implements SinkWriter<T> {
 
     private void flushCounting() throws IOException, InterruptedException {
         long before = writer.rowsWritten();
-        writer.flush();
+        long start = System.nanoTime();
+        try {
+            writer.flush();
+        } finally {
+            countWriteTime(start);
+        }
         rowsOut.inc(writer.rowsWritten() - before);
+    }
+
+    /** Whole milliseconds of the nanoseconds so far: short writes add up instead of rounding to zero one by one. */
+    private void countWriteTime(long startNanos) {
+        writeNanos += System.nanoTime() - startNanos;
+        long ms = writeNanos / 1_000_000;
+        writeTimeMs.inc(ms - writeMsCounted);
+        writeMsCounted = ms;
     }
 
     @Override

@@ -402,6 +402,39 @@ class HelmChartTest {
         assertThat(container.path("env").findValues("secretKeyRef")).isNotEmpty();
     }
 
+    @Test
+    void alertRulesRenderAsAPrometheusRuleFromTheRulesFile() throws IOException {
+        assertThat(gpu.documents()).as("off by default: the CRD may not exist")
+                .noneMatch(d -> d.path("kind").asText().equals("PrometheusRule"));
+        Rendered on = Rendered.of(template(t -> t.set("alerts.prometheusRule.enabled", "true")
+                .set("alerts.prometheusRule.labels.release", "kube-prometheus-stack")));
+        List<JsonNode> rules = on.documents().stream().filter(d -> d.path("kind").asText().equals("PrometheusRule")).toList();
+        assertThat(rules).hasSize(1);
+        JsonNode rule = rules.get(0);
+        assertThat(rule.path("apiVersion").asText()).isEqualTo("monitoring.coreos.com/v1");
+        assertThat(rule.path("metadata").path("labels").path("release").asText()).isEqualTo("kube-prometheus-stack");
+        // the same rules as the file Prometheus loads (and promtool tests), alert templates untouched by Helm
+        JsonNode file = YAML.readTree(CHART.resolve("alerts").resolve("cutflow-rules.yaml").toFile());
+        assertThat(rule.path("spec")).isEqualTo(file);
+        assertThat(rule.path("spec").findValues("alert")).hasSizeGreaterThanOrEqualTo(10);
+        assertThat(on.text()).contains("{{ $labels.tm_id }}");
+    }
+
+    @Test
+    void logConfigurationIsFlinkConfsWithTheCommitterCollisionFilter() throws Exception {
+        String reference = Files.readString(FLINK_CONF.resolve("log4j-console.properties"));
+        for (Rendered r : List.of(gpu, cpu)) {
+            assertThat(r.deployment().getSpec().getLogConfiguration().get("log4j-console.properties"))
+                    .isEqualTo(reference.stripTrailing());
+        }
+        // every logging configuration the project runs Flink with drops that warning, and that warning only
+        for (Path file : List.of(FLINK_CONF.resolve("log4j-console.properties"), Path.of("..", "bin", "log4j2-cli.properties"),
+                Path.of("..", "cluster-tests", "src", "test", "resources", "log4j2-cluster.properties"),
+                Path.of("src", "test", "resources", "log4j2-test.properties"))) {
+            CommitterCollisionFilter.assertDropsOnlyThePendingCommittablesCollision(file);
+        }
+    }
+
     // --- rendering ------------------------------------------------------------------------------------------------
 
     private static String template(UnaryOperator<TemplateCommand> options) {
@@ -484,8 +517,10 @@ class HelmChartTest {
             for (Map.Entry<String, JsonNode> field : node.properties()) {
                 String key = field.getKey();
                 JsonNode value = field.getValue();
+                // a secret volume's secretName names the Secret (a reference, as secretKeyRef's name)
+                boolean secretReference = key.equals("secretName") && path.endsWith(".secret");
                 if (value.isValueNode() && !value.isNull() && SECRET_NAME.matcher(key).matches()
-                        && !NOT_SECRET.matcher(key).matches()) {
+                        && !NOT_SECRET.matcher(key).matches() && !secretReference) {
                     leaks.add(path + "." + key + " = (a plain value)");
                 }
                 findPlaintextSecrets(value, path + "." + key, leaks);
@@ -504,14 +539,16 @@ class HelmChartTest {
 
     /** Counter names registered by the job's operators, read from the sources (counter("name")). */
     private static Set<String> registeredCounters() throws IOException {
-        Pattern counter = Pattern.compile("\\.counter\\(\"(\\w+)\"\\)");
+        // a counter in a key/value group (addGroup("asset_type", ...).counter("bytesWritten")) is exported with the
+        // key in its name: ..._operator_asset_type_bytesWritten{asset_type="..."}
+        Pattern counter = Pattern.compile("(?:\\.addGroup\\(\"(\\w+)\", [\\w.]+(?:\\(\\))?\\))?\\.counter\\(\"(\\w+)\"\\)");
         Set<String> names = new TreeSet<>();
         for (Path sources : List.of(Path.of("src", "main", "java"), Path.of("..", "udf-inference", "src", "main", "java"))) {
             try (Stream<Path> files = Files.walk(sources)) {
                 for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
                     Matcher m = counter.matcher(Files.readString(file));
                     while (m.find()) {
-                        names.add(m.group(1));
+                        names.add(m.group(1) == null ? m.group(2) : m.group(1) + "_" + m.group(2));
                     }
                 }
             }

@@ -1,0 +1,135 @@
+package io.cutflow.job.support;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Debian's Prometheus ({@code /usr/bin/prometheus}) as a process on a loopback port, its data under the given folder,
+ * scraping and evaluating every second; queried through its HTTP API.
+ */
+public final class PrometheusServer implements AutoCloseable {
+
+    public static final Path BINARY = Path.of("/usr/bin/prometheus");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private final Process process;
+    private final String base;
+    private final Path log;
+
+    private PrometheusServer(Process process, String base, Path log) {
+        this.process = process;
+        this.base = base;
+        this.log = log;
+    }
+
+    /**
+     * @param targets host:port of the /metrics endpoints to scrape
+     * @param ruleFiles rule files to evaluate (none: none)
+     * @param alertmanager host:port of an Alertmanager to send alerts to (null: none)
+     */
+    public static PrometheusServer start(Path dir, List<String> targets, List<Path> ruleFiles, String alertmanager)
+            throws IOException, InterruptedException {
+        Files.createDirectories(dir);
+        StringBuilder config = new StringBuilder("""
+                global:
+                  scrape_interval: 1s
+                  evaluation_interval: 1s
+                scrape_configs:
+                  - job_name: flink
+                    static_configs:
+                      - targets: [%s]
+                """.formatted(String.join(", ", targets.stream().map(t -> "'" + t + "'").toList())));
+        if (!ruleFiles.isEmpty()) {
+            config.append("rule_files:\n");
+            ruleFiles.forEach(f -> config.append("  - '").append(f.toAbsolutePath()).append("'\n"));
+        }
+        if (alertmanager != null) {
+            config.append("""
+                    alerting:
+                      alertmanagers:
+                        - static_configs:
+                            - targets: ['%s']
+                    """.formatted(alertmanager));
+        }
+        Path configFile = Files.writeString(dir.resolve("prometheus.yml"), config);
+        int port = FreePort.find();
+        Path log = dir.resolve("prometheus.log");
+        Process process = new ProcessBuilder(BINARY.toString(), "--config.file=" + configFile,
+                "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + port)
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        PrometheusServer server = new PrometheusServer(process, "http://127.0.0.1:" + port, log);
+        server.awaitReady();
+        return server;
+    }
+
+    private void awaitReady() throws IOException, InterruptedException {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+        while (Instant.now().isBefore(deadline)) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("prometheus exited: " + Files.readString(log));
+            }
+            try {
+                if (get("/-/ready").statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("prometheus not ready within 60 s: " + Files.readString(log));
+    }
+
+    /** An instant query's result vector (or scalar, as one element); throws on a query error. */
+    public JsonNode query(String expr) throws IOException, InterruptedException {
+        HttpResponse<String> response = get("/api/v1/query?query=" + URLEncoder.encode(expr, StandardCharsets.UTF_8));
+        JsonNode body = JSON.readTree(response.body());
+        if (!"success".equals(body.path("status").asText())) {
+            throw new IllegalArgumentException(expr + ": " + body.path("errorType").asText() + ": " + body.path("error").asText());
+        }
+        return body.path("data");
+    }
+
+    /** The health of every scrape target ("up", "down", "unknown"). */
+    public List<String> targetHealth() throws IOException, InterruptedException {
+        JsonNode body = JSON.readTree(get("/api/v1/targets").body());
+        return body.path("data").path("activeTargets").findValues("health").stream().map(JsonNode::asText).toList();
+    }
+
+    /** The API's JSON for a path (e.g. /api/v1/rules, /api/v1/alerts). */
+    public JsonNode api(String path) throws IOException, InterruptedException {
+        return JSON.readTree(get(path).body());
+    }
+
+    private HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    public String log() throws IOException {
+        return Files.readString(log);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+        }
+    }
+}
