@@ -73,11 +73,8 @@ class HelmChartTest {
     /** Names (of fields, env vars, config keys) that would hold a credential if they held a plain value. */
     private static final Pattern SECRET_NAME =
             Pattern.compile("(?i).*(password|passwd|secret|access[-_.]?key|token|credential).*");
-    /**
-     * ...unless they name a file or a provider class, switch something on (s3.aws.credentials.provider), or name
-     * the Secret a volume mounts (secretName).
-     */
-    private static final Pattern NOT_SECRET = Pattern.compile("(?i).*[-_.](file|provider|enabled)|secretName");
+    /** ...unless they name a file or a provider class, or switch something on (s3.aws.credentials.provider). */
+    private static final Pattern NOT_SECRET = Pattern.compile("(?i).*[-_.](file|provider|enabled)");
 
     private static Rendered gpu;
     private static Rendered cpu;
