@@ -22,7 +22,8 @@
 --   md5 tables (original_images, processing_jobs, result_assets, processing_attempts, review_marks (V11)):
 --     distributed by md5 in one colocation group, so joins on md5 and the sink's per-content writes run shard-locally.
 --   image_urls and discovery_failures: distributed by url in a second colocation group (a url must be unique).
---   param_templates, reprocess_runs, processed_locations (V10): small, replicated to every node (reference tables).
+--   param_templates, reprocess_runs, processed_locations (V10), notification_digests (V14): small, replicated to every
+--     node (reference tables).
 --     param_templates keeps V3's immutability trigger on every node, which Citus allows only with
 --     citus.enable_unsafe_triggers (its "unsafe" is about triggers that touch other shards; this one only raises an
 --     error). V10 creates processed_locations on the coordinator of a distributed database as a local table: the
@@ -61,6 +62,9 @@ WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'param_te
 
 SELECT create_reference_table('reprocess_runs')
 WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'reprocess_runs'::regclass);
+
+SELECT create_reference_table('notification_digests')
+WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'notification_digests'::regclass);
 
 SELECT create_reference_table('processed_locations')
 WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'processed_locations'::regclass);

@@ -5,6 +5,8 @@ import io.cutflow.job.JobArguments;
 import io.cutflow.console.board.BoardQueries;
 import io.cutflow.console.board.BoardSnapshots;
 import io.cutflow.console.db.ConsoleDatabase;
+import io.cutflow.console.notify.FailureNotifier;
+import io.cutflow.console.notify.NotifierOptions;
 import io.cutflow.console.review.ReviewMarks;
 import io.cutflow.console.templates.TemplateCatalog;
 import io.cutflow.job.db.DatabaseSettings;
@@ -204,9 +206,12 @@ public final class ConsoleMain {
 
         private final ConsoleDatabase database;
 
+        private final FailureNotifier notifier;
+
         private Console(AssetLinks links, RetryRuns retries, BoardSnapshots board, ConsoleDatabase database,
-                ConsoleServer server) {
+                FailureNotifier notifier, ConsoleServer server) {
             this.database = database;
+            this.notifier = notifier;
             this.links = links;
             this.retries = retries;
             this.board = board;
@@ -235,8 +240,30 @@ public final class ConsoleMain {
             ConsoleServer.Services services = new ConsoleServer.Services(new ConsoleQueries(database, links), links, retries,
                     new TemplateCatalog(database, links), board, new ReviewMarks(database),
                     new AssetExporter(EXPORT_PAGE), database);
+            FailureNotifier notifier = notifier(config, env, database, links);
             ConsoleServer server = new ConsoleServer(keys, services).start(bind, port);
-            return new Console(links, retries, board, database, server);
+            return new Console(links, retries, board, database, notifier, server);
+        }
+
+        /** The failure notifier when a webhook URL is configured (environment or file: never a flag), else null. */
+        static FailureNotifier notifier(Configuration config, Map<String, String> env, ConsoleDatabase database,
+                AssetLinks links) {
+            String url = env.get(NotifierOptions.WEBHOOK_URL_ENV);
+            if ((url == null || url.isBlank()) && config.contains(NotifierOptions.WEBHOOK_URL_FILE)) {
+                try {
+                    url = Files.readString(Path.of(config.get(NotifierOptions.WEBHOOK_URL_FILE))).strip();
+                } catch (java.io.IOException e) {
+                    throw new IllegalArgumentException("cannot read " + NotifierOptions.WEBHOOK_URL_FILE.key() + ": " + e);
+                }
+            }
+            if (url == null || url.isBlank()) {
+                return null;
+            }
+            java.net.URI webhook = java.net.URI.create(url.strip());
+            if (!"https".equals(webhook.getScheme()) && !"http".equals(webhook.getScheme())) {
+                throw new IllegalArgumentException("the notification webhook must be an http(s) URL");
+            }
+            return new FailureNotifier(database, links, webhook, config).start(config.get(NotifierOptions.EVERY));
         }
 
         public int port() {
@@ -247,6 +274,9 @@ public final class ConsoleMain {
         public void close() {
             server.close();
             board.close();
+            if (notifier != null) {
+                notifier.close();
+            }
             try {
                 retries.close();
             } catch (InterruptedException e) {

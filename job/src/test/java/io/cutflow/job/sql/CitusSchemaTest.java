@@ -38,10 +38,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class CitusSchemaTest {
 
     /** What the migrator must leave: every table of the schema distributed (h) or replicated (n), in two groups. */
-    private static final Map<String, String> LAYOUT = Map.of(
-            "original_images", "h md5 g1", "processing_jobs", "h md5 g1", "result_assets", "h md5 g1",
-            "processing_attempts", "h md5 g1", "review_marks", "h md5 g1", "image_urls", "h url g2", "discovery_failures", "h url g2",
-            "param_templates", "n  r", "reprocess_runs", "n  r", "processed_locations", "n  r");
+    private static final Map<String, String> LAYOUT = Map.ofEntries(
+            Map.entry("original_images", "h md5 g1"),
+            Map.entry("processing_jobs", "h md5 g1"),
+            Map.entry("result_assets", "h md5 g1"),
+            Map.entry("processing_attempts", "h md5 g1"),
+            Map.entry("review_marks", "h md5 g1"),
+            Map.entry("image_urls", "h url g2"),
+            Map.entry("discovery_failures", "h url g2"),
+            Map.entry("param_templates", "n  r"),
+            Map.entry("reprocess_runs", "n  r"),
+            Map.entry("processed_locations", "n  r"),
+            Map.entry("notification_digests", "n  r"));
 
     @BeforeEach // per test, so that each is reported skipped with the reason
     void needsCitus() {
