@@ -34,7 +34,8 @@ import java.util.List;
  * <p>After an uncounted warm-up of both on 200k rows, raw COPY and the sink run in alternating rounds (each into a
  * fresh database) and their medians are compared: single runs on this shared machine vary by +-15 %.
  *
- * <p>{@code bench/run SinkBenchmark [rows=1000000] [batch=50000] [writers=cores] [rounds=3]}
+ * <p>{@code bench/run SinkBenchmark [rows=1000000] [batch=50000] [writers=cores] [rounds=3]}; with
+ * {@code BENCH_JAVA_OPTS=-Dcutflow.bench.without-index=NAME} every database drops that index after the migrations.
  */
 public final class SinkBenchmark {
 
@@ -187,6 +188,13 @@ public final class SinkBenchmark {
         }
         DatabaseSettings db = new DatabaseSettings(pg.jdbcUrl("bench_" + name), "postgres", "");
         SchemaMigrator.migrate(db, 16);
+        String without = System.getProperty("cutflow.bench.without-index");
+        if (without != null && !without.isBlank()) {
+            // the schema as it was before a migration added this index: the index's cost, measured by difference
+            try (Connection c = db.connect(); Statement s = c.createStatement()) {
+                s.execute("DROP INDEX " + without.replaceAll("[^a-z0-9_]", ""));
+            }
+        }
         return db;
     }
 

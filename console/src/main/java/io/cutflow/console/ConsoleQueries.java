@@ -140,9 +140,9 @@ public final class ConsoleQueries {
         }
     }
 
-    /** A url's product id as V11's image_urls_product_id_idx indexes it (product_assets_view's rule, lowercased). */
-    static final String PRODUCT_ID = "lower(COALESCE(NULLIF(substring(url FROM '[?&](?:product_id|sku)=([^&#]*)'), ''),"
-            + " NULLIF(regexp_replace(regexp_replace(regexp_replace(url, '[?#].*$', ''), '^.*/', ''), '\\.[^.]*$', ''), '')))";
+    /** A url's product id as V11's image_urls_product_id_idx indexes it: its file name up to the first dot, lowercased. */
+    static final String PRODUCT_ID =
+            "lower(split_part(reverse(split_part(reverse(split_part(split_part(url, '#', 1), '?', 1)), '/', 1)), '.', 1))";
     static final String BY_MD5 = "SELECT md5, url FROM image_urls WHERE md5 = ? ORDER BY url LIMIT " + SEARCH_URLS;
     static final String BY_PRODUCT_ID = "SELECT md5, url FROM image_urls WHERE " + PRODUCT_ID
             + " LIKE ? ESCAPE '\\' ORDER BY url LIMIT " + SEARCH_URLS;
