@@ -19,26 +19,23 @@ import java.util.Map;
 public final class BoardQueries {
 
     /** Outcomes per minute (last hour) or per hour (last day): successes and failures apart, so each uses its index. */
-    private static final String PER_MINUTE = """
-            SELECT to_char(date_trunc('minute', finished_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI"Z"') AS at,
-                   count(*) FILTER (WHERE status = 'success') AS success,
-                   count(*) FILTER (WHERE status <> 'success') AS failed
-            FROM (SELECT finished_at, status FROM processing_jobs
-                  WHERE status = 'success' AND finished_at >= now() - interval '1 hour'
-                  UNION ALL
-                  SELECT finished_at, status FROM processing_jobs
-                  WHERE status IN ('failed', 'needs_manual_review') AND finished_at >= now() - interval '1 hour') o
-            GROUP BY 1 ORDER BY 1""";
-    private static final String PER_HOUR = """
-            SELECT to_char(date_trunc('hour', finished_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI"Z"') AS at,
-                   count(*) FILTER (WHERE status = 'success') AS success,
-                   count(*) FILTER (WHERE status <> 'success') AS failed
-            FROM (SELECT finished_at, status FROM processing_jobs
-                  WHERE status = 'success' AND finished_at >= now() - interval '1 day'
-                  UNION ALL
-                  SELECT finished_at, status FROM processing_jobs
-                  WHERE status IN ('failed', 'needs_manual_review') AND finished_at >= now() - interval '1 day') o
-            GROUP BY 1 ORDER BY 1""";
+    private static final String PER_MINUTE = outcomesPer("minute", "1 hour");
+    private static final String PER_HOUR = outcomesPer("hour", "1 day");
+
+    /** Successes and failures per {@code unit} over the last {@code window} (both literals of this class). */
+    private static String outcomesPer(String unit, String window) {
+        return """
+                SELECT to_char(date_trunc('%1$s', finished_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI"Z"') AS at,
+                       count(*) FILTER (WHERE status = 'success') AS success,
+                       count(*) FILTER (WHERE status <> 'success') AS failed
+                FROM (SELECT finished_at, status FROM processing_jobs
+                      WHERE status = 'success' AND finished_at >= now() - interval '%2$s'
+                      UNION ALL
+                      SELECT finished_at, status FROM processing_jobs
+                      WHERE status IN ('failed', 'needs_manual_review') AND finished_at >= now() - interval '%2$s') o
+                GROUP BY 1 ORDER BY 1""".formatted(unit, window);
+    }
+
     /** Per worker node (task manager host and subtask) over the last hour: throughput and failure rate. */
     private static final String PER_NODE = """
             SELECT coalesce(split_part(worker_node, '#', 1), '?') AS node,
