@@ -3,7 +3,8 @@
 -- 1. Search. A product id is the url's file name up to its first dot (without query and fragment), lowercased: a
 --    btree on that expression finds a product id or its prefix with one index probe per partition. String functions,
 --    not product_assets_view's regular expressions: 1.2 us per url instead of 5.8 us, paid by every url the sink
---    writes (docs/benchmarks.md, "The console at scale"). (A url prefix already has the primary key: urls are in byte order, so LIKE 'p%'
+--    writes (docs/benchmarks.md, "The console at scale"). Every name of a content (its page, search by MD5,
+--    retry's choice of a readable name) is an index probe on image_urls_md5_idx instead of a scan of all urls. (A url prefix already has the primary key: urls are in byte order, so LIKE 'p%'
 --    uses it.) No trigram index for arbitrary substrings: on 60-byte urls a GIN trigram index costs the url-map
 --    sink more than the console gains (every name inserts ~60 posting entries); a substring search is a bounded
 --    scan. Under Citus the index is propagated to every shard of image_urls (the expression is inline: no function
@@ -20,6 +21,7 @@
 CREATE INDEX image_urls_product_id_idx ON image_urls
     (lower(split_part(reverse(split_part(reverse(split_part(split_part(url, '#', 1), '?', 1)), '/', 1)), '.', 1))
      text_pattern_ops);
+CREATE INDEX image_urls_md5_idx ON image_urls (md5);
 CREATE INDEX result_assets_created_at_idx ON result_assets (created_at);
 
 CREATE TABLE review_marks (

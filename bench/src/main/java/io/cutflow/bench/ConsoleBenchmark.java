@@ -67,7 +67,7 @@ public final class ConsoleBenchmark {
                 Random random = new Random(11);
                 double[] baseline = time(http, base, repeats, i -> "/api/runs/none-" + i, 404);
                 report("baseline: unknown run id (no database)", baseline, baseline);
-                report("search by product id (url substring)", time(http, base, repeats,
+                report("search by product id", time(http, base, repeats,
                         i -> "/api/search?q=SKU-" + (1_000_000 + 1 + (long) (random.nextDouble() * contents)), 200), baseline);
                 report("content page", time(http, base, repeats,
                         i -> "/api/contents/" + ScaleBenchmark.md5(1 + (long) (random.nextDouble() * contents)), 200), baseline);

@@ -35,7 +35,7 @@ import java.util.List;
  * fresh database) and their medians are compared: single runs on this shared machine vary by +-15 %.
  *
  * <p>{@code bench/run SinkBenchmark [rows=1000000] [batch=50000] [writers=cores] [rounds=3]}; with
- * {@code BENCH_JAVA_OPTS=-Dcutflow.bench.without-index=NAME} every database drops that index after the migrations.
+ * {@code BENCH_JAVA_OPTS=-Dcutflow.bench.without-index=NAME[,NAME]} every database drops those indexes after the migrations.
  */
 public final class SinkBenchmark {
 
@@ -192,7 +192,9 @@ public final class SinkBenchmark {
         if (without != null && !without.isBlank()) {
             // the schema as it was before a migration added this index: the index's cost, measured by difference
             try (Connection c = db.connect(); Statement s = c.createStatement()) {
-                s.execute("DROP INDEX " + without.replaceAll("[^a-z0-9_]", ""));
+                for (String index : without.split(",")) {
+                    s.execute("DROP INDEX " + index.replaceAll("[^a-z0-9_]", ""));
+                }
             }
         }
         return db;
