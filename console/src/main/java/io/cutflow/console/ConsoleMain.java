@@ -12,6 +12,7 @@ import io.cutflow.console.templates.TemplateCatalog;
 import io.cutflow.job.db.DatabaseSettings;
 import io.cutflow.job.export.AssetExporter;
 import io.cutflow.job.launcher.EmbeddedDatabase;
+import io.cutflow.job.launcher.LocalPassword;
 import io.cutflow.job.launcher.FlinkFileSystems;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
@@ -115,10 +116,12 @@ public final class ConsoleMain {
                 config.set(CutflowOptions.JDBC_URL, "jdbc:postgresql://localhost:" + running + "/postgres");
                 System.out.printf("Local run's embedded PostgreSQL on port %d (data in %s)%n", running, data);
             } else {
-                embedded = EmbeddedDatabase.start(data, true);
+                embedded = EmbeddedDatabase.startWithPassword(data);
                 config.set(CutflowOptions.JDBC_URL, embedded.jdbcUrl("postgres"));
                 System.out.printf("Embedded PostgreSQL of the local run started on port %d, data in %s%n", embedded.port(), data);
             }
+            // the local run's generated password (its server asks every connection for it)
+            config.set(CutflowOptions.JDBC_PASSWORD_FILE, LocalPassword.fileFor(data).toString());
             if (!config.contains(CutflowOptions.PROCESSED)) {
                 config.set(CutflowOptions.PROCESSED, home.resolve("processed").toString());
             }

@@ -2,6 +2,8 @@ package io.cutflow.console;
 
 import io.cutflow.inference.testing.TestImages;
 import io.cutflow.job.CutflowJob;
+import io.cutflow.job.CutflowOptions;
+import io.cutflow.job.launcher.EmbeddedDatabase;
 import io.cutflow.job.support.JobRunner;
 import io.cutflow.job.support.PostgresServer;
 import org.junit.jupiter.api.Test;
@@ -68,6 +70,46 @@ class ConsoleLauncherTest {
             console.destroy();
             if (!console.waitFor(30, TimeUnit.SECONDS)) {
                 console.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
+    void inLocalModeItLogsInToTheRunningLocalDatabaseWithItsGeneratedPassword() throws Exception {
+        // a bin/cutflow run that is still going: its embedded server asks for the password in CUTFLOW_HOME
+        Path home = Files.createDirectories(dir.resolve("home"));
+        try (EmbeddedDatabase local = EmbeddedDatabase.startWithPassword(home.resolve("postgres"))) {
+            org.apache.flink.configuration.Configuration config =
+                    JobRunner.config(dir, dir, local.jdbcUrl("postgres"), true);
+            config.set(CutflowOptions.JDBC_PASSWORD_FILE, local.passwordFile().toString());
+            CutflowJob.prepareDatabase(config);
+            Path keys = dir.resolve("keys");
+            Files.writeString(keys, "read-only launcher-test-key-0123\n");
+            int port;
+            try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+                port = s.getLocalPort();
+            }
+            ProcessBuilder pb = new ProcessBuilder(REPO.resolve("bin/cutflow").toString(), "console", "--api-keys",
+                    keys.toString(), "--port", Integer.toString(port), "--model", TestImages.modelPath().toString()).redirectErrorStream(true);
+            pb.environment().keySet().removeIf(k -> k.startsWith("CUTFLOW_"));
+            pb.environment().put("CUTFLOW_HOME", home.toString());
+            pb.environment().put("CUTFLOW_CONSOLE_JAVA_OPTS", "-Xmx512m");
+            Process console = pb.start();
+            List<String> output = new ArrayList<>();
+            try {
+                String address = awaitReady(console, output, Duration.ofSeconds(90));
+                HttpResponse<String> ok = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(address
+                        + "/api/search?q=x")).header("Authorization", "Bearer launcher-test-key-0123").build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(ok.statusCode()).as(String.join("\n", output)).isEqualTo(200);
+                assertThat(ok.body()).isEqualTo("{\"results\":[]}");
+                assertThat(String.join("\n", output)).contains("Local run's embedded PostgreSQL on port " + local.port())
+                        .doesNotContain(Files.readString(local.passwordFile()).strip());
+            } finally {
+                console.destroy();
+                if (!console.waitFor(30, TimeUnit.SECONDS)) {
+                    console.destroyForcibly();
+                }
             }
         }
     }

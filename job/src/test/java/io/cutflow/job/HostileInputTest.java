@@ -1,10 +1,12 @@
 package io.cutflow.job;
 
-import io.cutflow.inference.testing.HostileCorpus;
-import io.cutflow.inference.testing.TestImages;
+import io.cutflow.job.source.RawRoot;
+import io.cutflow.job.support.CapturingMetricReporter;
+import io.cutflow.job.support.HostileObjects;
+import io.cutflow.job.support.HostileObjects.Route;
 import io.cutflow.job.support.JobRunner;
 import io.cutflow.job.support.PostgresServer;
-import org.apache.flink.configuration.CheckpointingOptions;
+import io.cutflow.job.support.VerdictChecker;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -14,90 +16,60 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The hostile corpus through the whole job with restarts disabled: a single job failure fails the test, so
- * passing proves that no input, however bad, restarts the job; every object ends as success or classified failure.
+ * The hostile corpus ({@link HostileObjects}) through the whole job from a local folder, with restarts disabled: a
+ * single job failure fails the test, so passing proves that no object, however bad its bytes, name or link, restarts
+ * the job; each ends in exactly its one verdict ({@link VerdictChecker}). The same corpus runs over S3
+ * ({@code security/HostileKeysS3Test}) and through Kafka bucket events ({@code source/KafkaDiscoveryTest}).
  */
 class HostileInputTest {
 
-    private static final long MAX_OBJECT_BYTES = 2 << 20;
+    static final long MAX_OBJECT_BYTES = 2 << 20;
+    private static final String JOB = "hostile-corpus-local";
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = JobRunner.miniCluster(JobRunner.noRestarts(), 2);
+    static final MiniClusterExtension FLINK =
+            JobRunner.miniCluster(CapturingMetricReporter.installed(JobRunner.noRestarts()), 2);
 
     @TempDir
     Path dir;
 
     @Test
-    void everyAwkwardOrHostileObjectEndsAsSuccessOrClassifiedFailureWithoutARestart() throws Exception {
-        Map<String, HostileCorpus.Case> corpus = HostileCorpus.build(MAX_OBJECT_BYTES);
+    void everyHostileObjectInALocalFolderEndsInItsOneVerdictWithoutARestart() throws Exception {
         Path raw = Files.createDirectories(dir.resolve("raw"));
-        Map<String, String> nameToUrl = new HashMap<>();
-        for (Map.Entry<String, HostileCorpus.Case> c : corpus.entrySet()) {
-            // awkward names too: spaces and non-ASCII characters
-            String name = c.getKey().startsWith("baseline") ? "with space ünïcødé 图片.jpg" : c.getKey();
-            Path file = raw.resolve(name);
-            Files.write(file, c.getValue().bytes());
-            nameToUrl.put(c.getKey(), new org.apache.flink.core.fs.Path(file.toUri()).toString());
-        }
+        List<HostileObjects.Entry> corpus = HostileObjects.on(Route.LOCAL, MAX_OBJECT_BYTES);
+        assertThat(corpus).hasSizeGreaterThanOrEqualTo(40);
+        Map<String, HostileObjects.Verdict> expected = write(raw, corpus);
 
         String jdbcUrl = PostgresServer.newDatabase("hostile");
-        Configuration config = new Configuration();
-        config.set(CutflowOptions.RAW, raw.toString());
-        config.set(CutflowOptions.PROCESSED, dir.resolve("processed").toString());
-        config.set(CutflowOptions.JDBC_URL, jdbcUrl);
-        config.set(CutflowOptions.ONCE, true);
-        config.set(CutflowOptions.MODEL_PATH, TestImages.modelPath().toString());
-        config.set(CutflowOptions.INTRA_OP_THREADS, 1);
+        Configuration config = JobRunner.config(raw, dir.resolve("processed"), jdbcUrl, true);
         config.set(CutflowOptions.MAX_OBJECT_SIZE, new MemorySize(MAX_OBJECT_BYTES));
-        config.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofSeconds(2));
-        JobRunner.run(config, 2, "hostile-corpus"); // restart strategy none: any job failure throws here
+        JobRunner.run(config, 2, JOB); // restart strategy none: any job failure throws here
 
-        try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", "")) {
-            for (Map.Entry<String, HostileCorpus.Case> entry : corpus.entrySet()) {
-                String url = nameToUrl.get(entry.getKey());
-                if (entry.getValue().bytes().length > MAX_OBJECT_BYTES) { // refused before it is read: no md5, no job
-                    try (var ps = c.prepareStatement("SELECT error_class FROM discovery_failures WHERE url = ?")) {
-                        ps.setString(1, url);
-                        try (ResultSet rs = ps.executeQuery()) {
-                            assertThat(rs.next()).as("a discovery_failures row for " + entry.getKey()).isTrue();
-                            assertThat(rs.getString(1)).isEqualTo(entry.getValue().expectedClass());
-                        }
-                    }
-                    continue;
-                }
-                try (var ps = c.prepareStatement("SELECT j.status, j.error_class, j.error_message, i.width, i.height,"
-                        + " (SELECT count(*) FROM result_assets a WHERE a.md5 = u.md5)"
-                        + " FROM image_urls u JOIN processing_jobs j USING (md5) JOIN original_images i USING (md5)"
-                        + " WHERE u.url = ?")) {
-                    ps.setString(1, url);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        assertThat(rs.next()).as("a job row for " + entry.getKey() + " (" + url + ")").isTrue();
-                        HostileCorpus.Case expected = entry.getValue();
-                        String what = entry.getKey() + ": " + rs.getString(2) + ": " + rs.getString(3);
-                        if (expected.good()) {
-                            assertThat(rs.getString(1)).as(what).isEqualTo("success");
-                            assertThat(rs.getInt(4)).as(what).isEqualTo(expected.width());
-                            assertThat(rs.getInt(5)).as(what).isEqualTo(expected.height());
-                            assertThat(rs.getInt(6)).as(what).isEqualTo(2);
-                        } else {
-                            assertThat(rs.getString(1)).as(what).isEqualTo("failed");
-                            assertThat(rs.getString(2)).as(what).isEqualTo(expected.expectedClass());
-                            assertThat(rs.getString(3)).as(what).isNotBlank();
-                            assertThat(rs.getInt(6)).as(what).isZero();
-                        }
-                    }
-                }
+        VerdictChecker.check(jdbcUrl, expected, Set.of(), CapturingMetricReporter.sum(JOB, "hiddenObjectsSkipped"));
+    }
+
+    /** Writes the entries (files and links) under raw; their verdicts by the url the listing gives them. */
+    static Map<String, HostileObjects.Verdict> write(Path raw, List<HostileObjects.Entry> entries) throws Exception {
+        String rawUrl = RawRoot.of(raw.toString()).url();
+        Map<String, HostileObjects.Verdict> expected = new HashMap<>();
+        for (HostileObjects.Entry entry : entries) {
+            Path file = raw.resolve(entry.key());
+            Files.createDirectories(file.getParent());
+            if (entry.linkTarget() != null) {
+                Files.createSymbolicLink(file, Path.of(entry.linkTarget()));
+            } else {
+                Files.write(file, entry.bytes());
             }
+            expected.put(rawUrl + "/" + entry.key(), entry.verdict());
         }
+        return expected;
     }
 }

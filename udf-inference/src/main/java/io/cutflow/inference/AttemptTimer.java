@@ -10,8 +10,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The time limit of one attempt at one image, counted from when a worker thread starts on it (time queued ahead of
- * inference does not count). When it expires the attempt's model run is aborted and the attempt ends without
- * writing assets; the remover then tries again or records a timeout.
+ * inference does not count). It bounds the whole attempt: the read (checked between chunks), the decode (the
+ * reader's {@code abort()}) and the model run (aborted); the attempt then ends without writing assets and the
+ * remover tries again or records a timeout.
  */
 public final class AttemptTimer implements AutoCloseable {
 
@@ -36,31 +37,44 @@ public final class AttemptTimer implements AutoCloseable {
     /** Starts the clock for the calling thread's attempt. */
     Armed arm() {
         Thread worker = Thread.currentThread();
-        AtomicBoolean expired = new AtomicBoolean();
-        ScheduledFuture<?> alarm = scheduler.schedule(() -> {
-            expired.set(true);
-            runner.abortRunOf(worker);
-        }, timeoutMs, TimeUnit.MILLISECONDS);
-        return new Armed(expired, alarm);
+        Armed armed = new Armed();
+        armed.onExpiry(() -> runner.abortRunOf(worker));
+        armed.alarm = scheduler.schedule(armed::expire, timeoutMs, TimeUnit.MILLISECONDS);
+        return armed;
     }
 
     /** One attempt's clock. */
-    static final class Armed implements AutoCloseable {
-        private final AtomicBoolean expired;
-        private final ScheduledFuture<?> alarm;
+    public static final class Armed implements AutoCloseable {
+        private final AtomicBoolean expired = new AtomicBoolean();
+        private final java.util.List<Runnable> aborts = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private volatile ScheduledFuture<?> alarm;
 
-        private Armed(AtomicBoolean expired, ScheduledFuture<?> alarm) {
-            this.expired = expired;
-            this.alarm = alarm;
+        public boolean expired() {
+            return expired.get();
         }
 
-        boolean expired() {
-            return expired.get();
+        /** What stops the attempt's current step when the time is up (at once when it is up already). */
+        public void onExpiry(Runnable abort) {
+            aborts.add(abort);
+            if (expired.get() && aborts.remove(abort)) {
+                abort.run();
+            }
+        }
+
+        private void expire() {
+            expired.set(true);
+            for (Runnable abort : aborts) {
+                if (aborts.remove(abort)) {
+                    abort.run();
+                }
+            }
         }
 
         @Override
         public void close() {
-            alarm.cancel(false);
+            if (alarm != null) {
+                alarm.cancel(false);
+            }
         }
     }
 

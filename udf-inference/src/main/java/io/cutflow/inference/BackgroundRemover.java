@@ -111,7 +111,7 @@ public final class BackgroundRemover {
 
     private List<InferenceResult> runOnce(InferenceRequest request, Attempt state, long startedAt, int attempt)
             throws ImageRejectedException {
-        state.decoded = loader.load(request);
+        state.decoded = loader.load(request, state.clock);
         int width = state.decoded.image().getWidth();
         int height = state.decoded.image().getHeight();
 

@@ -19,7 +19,17 @@ final class OriginalLoader {
     }
 
     ImageDecoder.Decoded load(InferenceRequest request) throws ImageRejectedException {
-        byte[] bytes = ObjectStore.read(request.url(), maxObjectBytes);
+        return load(request, null);
+    }
+
+    /**
+     * @param clock the attempt's clock (null: none): a read is stopped between chunks and a decode aborted once it
+     *     expires, as a {@link FailureClass#TIMEOUT}
+     */
+    ImageDecoder.Decoded load(InferenceRequest request, AttemptTimer.Armed clock) throws ImageRejectedException {
+        java.util.function.BooleanSupplier expired = clock == null ? () -> false : clock::expired;
+        byte[] bytes = ObjectStore.read(request.url(), maxObjectBytes, expired);
+        checkTime(expired, "reading the object");
         ContentDigest digest = ContentDigest.of(bytes);
         if (!digest.md5().equals(request.md5())) {
             throw new ImageRejectedException(FailureClass.CONTENT_CHANGED,
@@ -29,6 +39,14 @@ final class OriginalLoader {
             throw new ImageRejectedException(FailureClass.CONTENT_CHANGED, "object changed after it was hashed: same md5,"
                     + " sha256 now " + digest.sha256() + " (an MD5 collision)");
         }
-        return decoder.decode(bytes);
+        ImageDecoder.Decoded decoded = decoder.decode(bytes, clock == null ? reader -> { } : reader -> clock.onExpiry(reader::abort));
+        checkTime(expired, "decoding the image"); // an aborted reader returns what it has: never used
+        return decoded;
+    }
+
+    private static void checkTime(java.util.function.BooleanSupplier expired, String step) throws ImageRejectedException {
+        if (expired.getAsBoolean()) {
+            throw new ImageRejectedException(FailureClass.TIMEOUT, "the attempt's time ran out while " + step);
+        }
     }
 }

@@ -143,8 +143,8 @@ public class ContentHasher extends KeyedProcessFunction<String, DiscoveredObject
         unreadableCount.add(1);
         LOG.warn("Cannot read {}: {}: {} (recorded in discovery_failures)", Printable.of(object.url()), errorClass,
                 Printable.of(reason));
-        ctx.output(UNREADABLE, new UnreadableObject(RawRoot.storable(object.url()), object.sizeBytes(), errorClass, reason,
-                System.currentTimeMillis()));
+        ctx.output(UNREADABLE, new UnreadableObject(RawRoot.storable(object.url()), object.sizeBytes(), errorClass,
+                RawRoot.storableText(reason), System.currentTimeMillis()));
     }
 
     /** Why a folder cannot be listed, asked again here (the listing went on without it). */

@@ -113,10 +113,11 @@ public final class CutflowCli {
 
         EmbeddedDatabase embedded = null;
         if (!config.contains(CutflowOptions.JDBC_URL)) {
-            embedded = EmbeddedDatabase.start(home.resolve("postgres"), true);
+            embedded = EmbeddedDatabase.startWithPassword(home.resolve("postgres"));
             config.set(CutflowOptions.JDBC_URL, embedded.jdbcUrl("postgres"));
-            OUT.printf("Embedded PostgreSQL on port %d, data in %s (user postgres, no password) while cutflow runs%n",
-                    embedded.port(), embedded.dataDirectory());
+            config.set(CutflowOptions.JDBC_PASSWORD_FILE, embedded.passwordFile().toString());
+            OUT.printf("Embedded PostgreSQL on localhost:%d, data in %s (user postgres, password in %s) while cutflow"
+                    + " runs%n", embedded.port(), embedded.dataDirectory(), embedded.passwordFile());
         }
         try {
             CutflowJob.prepareDatabase(config);

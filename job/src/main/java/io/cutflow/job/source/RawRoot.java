@@ -125,26 +125,37 @@ public final class RawRoot implements Serializable {
     }
 
     /**
-     * A url that fits the url indexes: the url itself, or for a longer one its first part, an ellipsis and its
-     * SHA-256 (distinct names stay distinct rows).
+     * A url that fits the url indexes and PostgreSQL's text: the url itself; for a longer one its first part, an
+     * ellipsis and its SHA-256; for one with a NUL (which text cannot hold: the row failed the sink, found by the
+     * hostile corpus through bucket events) the url with U+FFFD for each NUL and its SHA-256. Distinct names stay
+     * distinct rows.
      */
     public static String storable(String objectUrl) {
-        if (objectUrl.getBytes(StandardCharsets.UTF_8).length <= MAX_URL_BYTES) {
+        boolean nul = objectUrl.indexOf('\0') >= 0;
+        if (!nul && objectUrl.getBytes(StandardCharsets.UTF_8).length <= MAX_URL_BYTES) {
             return objectUrl;
         }
+        String shown = storableText(objectUrl);
         StringBuilder head = new StringBuilder();
         int used = 0;
-        for (int i = 0; i < objectUrl.length(); ) {
-            int cp = objectUrl.codePointAt(i);
+        boolean cut = false;
+        for (int i = 0; i < shown.length(); ) {
+            int cp = shown.codePointAt(i);
             int size = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8).length;
             if (used + size > MAX_URL_BYTES - 100) {
+                cut = true;
                 break;
             }
             head.appendCodePoint(cp);
             used += size;
             i += Character.charCount(cp);
         }
-        return head + "...#sha256=" + sha256(objectUrl);
+        return head + (cut ? "..." : "") + "#sha256=" + sha256(objectUrl);
+    }
+
+    /** Text PostgreSQL can store: each NUL as U+FFFD (for messages that quote a name). */
+    public static String storableText(String text) {
+        return text == null ? null : text.replace('\0', '\uFFFD');
     }
 
     private static String sha256(String s) {

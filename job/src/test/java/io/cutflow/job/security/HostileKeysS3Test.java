@@ -3,11 +3,16 @@ package io.cutflow.job.security;
 import io.cutflow.inference.Md5;
 import io.cutflow.inference.testing.TestImages;
 import io.cutflow.job.CutflowJob;
+import io.cutflow.job.CutflowOptions;
+import io.cutflow.job.support.CapturingMetricReporter;
 import io.cutflow.job.support.FaultRig;
+import io.cutflow.job.support.HostileObjects;
 import io.cutflow.job.support.JobRunner;
 import io.cutflow.job.support.ObjectListing;
 import io.cutflow.job.support.PostgresServer;
+import io.cutflow.job.support.VerdictChecker;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,9 +24,11 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
@@ -37,15 +44,22 @@ import static org.assertj.core.api.Assertions.assertThat;
  *
  * <p>A key with a literal {@code ..} segment cannot be stored on this server (s3proxy's filesystem backend resolves
  * it as a path) and Flink's Path normalises it ({@link #dotDotSegmentsAreResolvedByFlinkPathsNeverPassedThrough}).
+ *
+ * <p>The same run lists the hostile corpus of the three discovery paths under {@code corpus/} ({@link HostileObjects},
+ * the objects that can exist as S3 keys) and checks each object's one verdict with {@link VerdictChecker}.
  */
 class HostileKeysS3Test {
 
     private static final String RAW = "s3://raw/hostile";
+    /** The hostile corpus ({@link HostileObjects}) lies under this prefix, in the same job run. */
+    private static final String CORPUS = RAW + "/corpus";
+    private static final String JOB = "hostile-keys";
     private static final Pattern ASSET_KEY =
             Pattern.compile("[0-9a-f]{2}/[0-9a-f]{32}/default-v1/(alpha_mask|transparent_png)\\.png");
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = JobRunner.miniCluster(JobRunner.noRestarts(), 2);
+    static final MiniClusterExtension FLINK =
+            JobRunner.miniCluster(CapturingMetricReporter.installed(JobRunner.noRestarts()), 2);
 
     private static FaultRig rig;
 
@@ -107,6 +121,7 @@ class HostileKeysS3Test {
         for (Map.Entry<String, byte[]> object : objects.entrySet()) {
             ObjectListing.write(RAW + "/" + object.getKey(), object.getValue());
         }
+        Map<String, HostileObjects.Verdict> corpus = writeCorpus();
         ObjectListing.write(RAW + "/" + flipping, flipOne);
         for (String key : hidden) {
             ObjectListing.write(RAW + "/" + key, a);
@@ -116,6 +131,7 @@ class HostileKeysS3Test {
         String processedBucket = rig.s3().createBucket("processed-hostile-keys");
         String processed = processedBucket + "/tenant-a/assets";
         Configuration config = JobRunner.config(RAW, processed, jdbcUrl, true);
+        config.set(CutflowOptions.MAX_OBJECT_SIZE, new MemorySize(CORPUS_MAX_OBJECT_BYTES));
         CutflowJob.prepareDatabase(config);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.configure(config);
@@ -139,7 +155,7 @@ class HostileKeysS3Test {
         }, "racing-writer");
         writer.start();
         try {
-            env.execute("hostile-keys"); // restart strategy none: any job failure throws here
+            env.execute(JOB); // restart strategy none: any job failure throws here
         } finally {
             writer.interrupt();
             writer.join();
@@ -179,7 +195,9 @@ class HostileKeysS3Test {
             try (ResultSet rs = conn.createStatement().executeQuery("SELECT url FROM image_urls")) {
                 List<String> urls = new ArrayList<>();
                 while (rs.next()) {
-                    urls.add(rs.getString(1));
+                    if (!rs.getString(1).startsWith(CORPUS + "/")) { // the corpus's are checked below
+                        urls.add(rs.getString(1));
+                    }
                 }
                 List<String> written = new ArrayList<>(objects.keySet().stream().map(k -> RAW + "/" + k).toList());
                 written.add(RAW + "/" + flipping);
@@ -200,11 +218,16 @@ class HostileKeysS3Test {
             assertThat(key).startsWith("tenant-a/assets/");
             assertThat(key.substring("tenant-a/assets/".length())).matches(ASSET_KEY);
         });
-        List<String> rawKeys = ObjectListing.keys(RAW);
+        List<String> rawKeys = ObjectListing.keys(RAW).stream().filter(k -> !k.startsWith("corpus/")).toList();
         List<String> expectedRaw = new ArrayList<>(objects.keySet());
         expectedRaw.add(flipping);
         expectedRaw.addAll(hidden);
         assertThat(rawKeys).containsExactlyInAnyOrderElementsOf(expectedRaw);
+        Set<String> own = new HashSet<>();
+        objects.keySet().forEach(k -> own.add(RAW + "/" + k));
+        own.add(RAW + "/" + flipping);
+        long ownSkips = hidden.size(); // one hidden entry each: dots/..hidden.jpg, dots/.../, _temporary/
+        VerdictChecker.check(jdbcUrl, corpus, own, CapturingMetricReporter.sum(JOB, "hiddenObjectsSkipped") - ownSkips);
         FaultRig.assertRowsAndObjectsAgree(new FaultRig.Outcome("hostile", jdbcUrl, processed, 0, null, bucket.stream()
                 .map(k -> k.substring("tenant-a/assets/".length())).toList()));
     }
@@ -226,6 +249,29 @@ class HostileKeysS3Test {
         org.assertj.core.api.Assertions.assertThatThrownBy(
                 () -> io.cutflow.inference.assets.AssetKeys.assetUri("s3://processed/p", "../" + md5.substring(3), "default", 1,
                         "alpha_mask")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static final long CORPUS_MAX_OBJECT_BYTES = 2 << 20;
+
+    /**
+     * Writes the corpus's S3 objects under {@link #CORPUS}: through the S3 API, except keys Flink's Path would rewrite
+     * on the way ('\'), which go straight into the server's bucket folder (an S3 client that PUTs them byte for byte
+     * makes the same object). Their verdicts by url.
+     */
+    private static Map<String, HostileObjects.Verdict> writeCorpus() throws Exception {
+        Map<String, HostileObjects.Verdict> expected = new LinkedHashMap<>();
+        for (HostileObjects.Entry entry : HostileObjects.on(HostileObjects.Route.S3, CORPUS_MAX_OBJECT_BYTES)) {
+            String url = CORPUS + "/" + entry.key();
+            if (new org.apache.flink.core.fs.Path(url).toString().equals(url)) {
+                ObjectListing.write(url, entry.bytes());
+            } else {
+                java.nio.file.Path file = rig.s3().baseDir().resolve("buckets/raw/hostile/corpus").resolve(entry.key());
+                java.nio.file.Files.createDirectories(file.getParent());
+                java.nio.file.Files.write(file, entry.bytes());
+            }
+            expected.put(url, entry.verdict());
+        }
+        return expected;
     }
 
     /** md5, status, error_class, error_message of the job of the object at url, or null without one. */

@@ -1,6 +1,7 @@
 package io.cutflow.job.security;
 
 import io.cutflow.inference.testing.TestImages;
+import io.cutflow.job.launcher.EmbeddedDatabase;
 import io.cutflow.job.launcher.FlinkFileSystems;
 import io.cutflow.job.support.ObjectListing;
 import io.cutflow.job.support.PostgresServer;
@@ -13,6 +14,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -23,13 +29,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * bin/cutflow as a user runs it, with credentials that are unique marker strings: they come from the environment
  * (CUTFLOW_DB_PASSWORD, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) and must appear in neither the command line of
  * any process the launcher starts, nor its output, nor its log file (CUTFLOW_HOME/cutflow.log, INFO and above).
  * The S3 server accepts only the marker keys, so a successful run proves they were used. Secrets given as
- * arguments are refused with exit code 2 without being echoed.
+ * arguments are refused with exit code 2 without being echoed. The embedded PostgreSQL of a local run asks every
+ * connection for the password it generated into CUTFLOW_HOME/postgres.password (0600).
  */
 class LauncherSecretsTest {
 
@@ -42,7 +50,7 @@ class LauncherSecretsTest {
     @TempDir
     Path dir;
 
-    private record Result(int exitCode, String output, String log, Set<String> commandLines) {
+    private record Result(int exitCode, String output, String log, Set<String> commandLines, Path home) {
         String all() {
             return output + "\n" + log + "\n" + String.join("\n", commandLines);
         }
@@ -70,7 +78,7 @@ class LauncherSecretsTest {
         }
         Path log = home.resolve("cutflow.log");
         return new Result(process.exitValue(), Files.readString(home.resolve("out.txt")),
-                Files.exists(log) ? Files.readString(log) : "", commandLines);
+                Files.exists(log) ? Files.readString(log) : "", commandLines, home);
     }
 
     /** The full command line (/proc/PID/cmdline) of the process and of each of its descendants. */
@@ -143,6 +151,46 @@ class LauncherSecretsTest {
             assertThat(result.exitCode()).as(secret + ": " + result.output()).isEqualTo(2);
             assertThat(result.output()).as(secret.toString()).containsPattern("must not|not accepted");
             assertThat(result.output() + result.log()).as(secret + " is not echoed").doesNotContain(marker);
+        }
+    }
+
+    @Test
+    void theLocalRunsEmbeddedDatabaseAsksEveryConnectionForItsGeneratedPassword() throws Exception {
+        // no --jdbc-url: the launcher starts its embedded server, migrates it (through the password file) and stops it
+        Result result = cutflow(Map.of(), "migrate");
+        assertThat(result.exitCode()).as(result.output()).isZero();
+        assertThat(result.output()).contains("Schema is up to date").contains("postgres.password");
+        Path passwordFile = result.home().resolve("postgres.password");
+        assertThat(Files.getPosixFilePermissions(passwordFile)).as("readable by its owner only")
+                .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        String password = Files.readString(passwordFile).strip();
+        assertThat(password).hasSizeGreaterThanOrEqualTo(32);
+        assertThat(result.all()).as("the password is never shown").doesNotContain(password);
+
+        // the same server on the same data, as the console's local mode starts it
+        try (EmbeddedDatabase db = EmbeddedDatabase.startWithPassword(result.home().resolve("postgres"))) {
+            assertThat(db.passwordFile()).isEqualTo(passwordFile);
+            String url = db.jdbcUrl("postgres");
+            assertThatThrownBy(() -> DriverManager.getConnection(url, "postgres", "")).as("no password")
+                    .isInstanceOf(SQLException.class);
+            assertThatThrownBy(() -> DriverManager.getConnection(url, "postgres", "not-" + password)).as("a wrong one")
+                    .isInstanceOf(SQLException.class).hasMessageContaining("password authentication failed");
+            try (Connection c = DriverManager.getConnection(url, "postgres", password); Statement s = c.createStatement()) {
+                assertThat(single(s, "SHOW listen_addresses")).isEqualTo("localhost");
+                assertThat(single(s, "SELECT string_agg(DISTINCT auth_method, ',') FROM pg_hba_file_rules"))
+                        .as("every rule asks for the password").isEqualTo("scram-sha-256");
+                assertThat(single(s, "SELECT string_agg(DISTINCT coalesce(address, 'socket'), ',' ORDER BY"
+                        + " coalesce(address, 'socket')) FROM pg_hba_file_rules")).isEqualTo("127.0.0.1,::1,socket");
+                assertThat(single(s, "SELECT count(*) FROM image_urls")).as("the launcher's migrated schema")
+                        .isEqualTo("0");
+            }
+        }
+    }
+
+    private static String single(Statement s, String sql) throws SQLException {
+        try (java.sql.ResultSet rs = s.executeQuery(sql)) {
+            assertThat(rs.next()).as(sql).isTrue();
+            return rs.getString(1);
         }
     }
 

@@ -78,6 +78,21 @@ class LocalSurfacesTest {
         }
     }
 
+    @Test
+    void aTrustingDataFolderOfAnEarlierVersionGetsAPasswordAtItsNextStart() throws Exception {
+        Path data = dir.resolve("postgres");
+        try (EmbeddedDatabase trusting = EmbeddedDatabase.start(data, true)) { // as bin/cutflow run made it before
+            DriverManager.getConnection(trusting.jdbcUrl("postgres"), "postgres", "").close();
+        }
+        try (EmbeddedDatabase db = EmbeddedDatabase.startWithPassword(data)) {
+            String password = Files.readString(dir.resolve("postgres.password")).strip();
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                    () -> DriverManager.getConnection(db.jdbcUrl("postgres"), "postgres", "")).as("no password")
+                    .isInstanceOf(java.sql.SQLException.class);
+            DriverManager.getConnection(db.jdbcUrl("postgres"), "postgres", password).close();
+        }
+    }
+
     private static boolean contains(byte[] haystack, byte[] needle) {
         outer:
         for (int i = 0; i + needle.length <= haystack.length; i++) {

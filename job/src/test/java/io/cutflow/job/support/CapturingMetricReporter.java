@@ -22,6 +22,8 @@ public final class CapturingMetricReporter implements MetricReporter {
 
     private static final Map<String, Metric> METRICS = new ConcurrentHashMap<>();
     private static final Map<String, String> SEEN = new ConcurrentHashMap<>();
+    /** The last count of counters and numeric gauges that were removed (a finished job's). */
+    private static final Map<String, Long> LAST = new ConcurrentHashMap<>();
 
     /** Flink's factory for this reporter. */
     public static final class Factory implements MetricReporterFactory {
@@ -29,6 +31,12 @@ public final class CapturingMetricReporter implements MetricReporter {
         public MetricReporter createMetricReporter(Properties properties) {
             return new CapturingMetricReporter();
         }
+    }
+
+    /** The cluster configuration with this reporter added. */
+    public static org.apache.flink.configuration.Configuration installed(org.apache.flink.configuration.Configuration config) {
+        config.setString("metrics.reporter.capture.factory.class", Factory.class.getName());
+        return config;
     }
 
     @Override
@@ -48,6 +56,10 @@ public final class CapturingMetricReporter implements MetricReporter {
     public void notifyOfRemovedMetric(Metric metric, String metricName, MetricGroup group) {
         String identifier = group.getMetricIdentifier(metricName);
         SEEN.put(identifier, SEEN.getOrDefault(identifier, identifier) + " = " + value(metric));
+        Long number = number(metric);
+        if (number != null) {
+            LAST.put(identifier, number);
+        }
         METRICS.remove(identifier);
     }
 
@@ -60,6 +72,38 @@ public final class CapturingMetricReporter implements MetricReporter {
             }
         }
         return sum;
+    }
+
+    /**
+     * The sum over the counters and numeric gauges of job {@code jobName} named {@code name}, live or (once the job
+     * ended) their last values; the job name must be one scope component (no '.').
+     */
+    public static long sum(String jobName, String name) {
+        Map<String, Long> values = new java.util.HashMap<>(LAST);
+        METRICS.forEach((identifier, metric) -> {
+            Long number = number(metric);
+            if (number != null) {
+                values.put(identifier, number);
+            }
+        });
+        long sum = 0;
+        for (Map.Entry<String, Long> value : values.entrySet()) {
+            if (value.getKey().contains("." + jobName + ".") && value.getKey().endsWith("." + name)) {
+                sum += value.getValue();
+            }
+        }
+        return sum;
+    }
+
+    private static Long number(Metric metric) {
+        if (metric instanceof org.apache.flink.metrics.Counter c) {
+            return c.getCount();
+        }
+        try {
+            return metric instanceof Gauge<?> gauge && gauge.getValue() instanceof Number n ? n.longValue() : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     /** One line per metric ever registered: identifier, scope variables, last known gauge value. */

@@ -20,16 +20,32 @@ public final class ObjectStore {
 
     /** The object's bytes; refuses objects above maxBytes without reading them whole. */
     public static byte[] read(String uri, long maxBytes) throws ImageRejectedException {
+        return read(uri, maxBytes, () -> false);
+    }
+
+    /**
+     * As {@link #read(String, long)}, stopped between chunks of {@value #CHUNK} bytes once {@code stop} says so (a
+     * slow store must not hold a worker past its attempt's time); the caller tells why it stopped.
+     */
+    public static byte[] read(String uri, long maxBytes, java.util.function.BooleanSupplier stop)
+            throws ImageRejectedException {
         Path path = new Path(uri);
         try {
             FileSystem fs = path.getFileSystem();
             try (FSDataInputStream in = fs.open(path)) {
-                byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
-                if (bytes.length > maxBytes) {
+                int limit = (int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1);
+                java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+                byte[] chunk = new byte[CHUNK];
+                int n;
+                while (out.size() < limit && !stop.getAsBoolean()
+                        && (n = in.read(chunk, 0, Math.min(CHUNK, limit - out.size()))) >= 0) {
+                    out.write(chunk, 0, n);
+                }
+                if (out.size() > maxBytes) {
                     throw new ImageRejectedException(FailureClass.TOO_LARGE,
                             "object is larger than the limit of " + maxBytes + " bytes");
                 }
-                return bytes;
+                return out.toByteArray();
             }
         } catch (FileNotFoundException e) {
             throw new ImageRejectedException(FailureClass.VANISHED, "object vanished before it could be read: " + uri, e);
@@ -43,6 +59,8 @@ public final class ObjectStore {
      * file beside the target first (whose name is deterministic, so a replay overwrites a stray one) and are then
      * renamed: readers never see a half-written asset. Object stores publish a PUT atomically already.
      */
+    private static final int CHUNK = 64 * 1024;
+
     public static void write(String uri, byte[] bytes) throws IOException {
         Path target = new Path(uri);
         FileSystem fs = target.getFileSystem();

@@ -33,6 +33,11 @@ public final class ImageDecoder {
     public record Decoded(BufferedImage image, String format) {}
 
     public Decoded decode(byte[] bytes) throws ImageRejectedException {
+        return decode(bytes, reader -> { });
+    }
+
+    /** @param started told the reader before it decodes, so that a clock can {@link ImageReader#abort()} it */
+    public Decoded decode(byte[] bytes, java.util.function.Consumer<ImageReader> started) throws ImageRejectedException {
         if (bytes.length == 0) {
             throw new ImageRejectedException(FailureClass.EMPTY, "object is empty (0 bytes)");
         }
@@ -65,6 +70,7 @@ public final class ImageDecoder {
                 TruncationWarnings truncation = new TruncationWarnings();
                 reader.addIIOReadWarningListener(truncation);
                 ImageReadParam param = reader.getDefaultReadParam();
+                started.accept(reader);
                 BufferedImage image = reader.read(0, param); // animated GIF/WebP, TIFF: the first frame or page
                 if (truncation.warning() != null) {
                     throw new ImageRejectedException(FailureClass.TRUNCATED, format + " data ends early ("

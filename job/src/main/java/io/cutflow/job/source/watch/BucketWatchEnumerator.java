@@ -165,11 +165,15 @@ final class BucketWatchEnumerator implements SplitEnumerator<ObjectBatch, WatchS
 
     /** Worker thread. */
     private Slice nextSlice(String cursor, int room) throws IOException {
+        long callsBefore = 0;
+        int hiddenBefore = 0;
         if (walk == null) {
-            walk = KeyOrderedWalk.after(root, cursor); // a new pass, or one restored from a checkpoint
+            // a new pass, or one restored from a checkpoint: its first listing (the root's) counts in this slice
+            walk = KeyOrderedWalk.after(root, cursor);
+        } else {
+            callsBefore = walk.listCalls();
+            hiddenBefore = walk.hiddenSkipped();
         }
-        long callsBefore = walk.listCalls();
-        int hiddenBefore = walk.hiddenSkipped();
         List<ListedObject> objects = walk.next(room);
         boolean done = walk.done();
         Slice slice = new Slice(objects, done, walk.listCalls() - callsBefore, walk.hiddenSkipped() - hiddenBefore);
