@@ -10,7 +10,8 @@
 --    scan. Under Citus the index is propagated to every shard of image_urls (the expression is inline: no function
 --    to distribute).
 --    The board's storage per asset type and day reads result_assets by created_at: a btree index keeps that a range
---    scan of the last days instead of a scan of every asset.
+--    scan of the last days instead of a scan of every asset. The failures page reads the newest failed (or in
+--    review) rows: a partial index on (status, finished_at) of those rows only, which the sink's successes never touch.
 -- 2. The manual-review queue's marks: an operator looked at a needs_manual_review (or failed) row and either accepts
 --    it as it is ('reviewed') or decides nobody will retry it ('given_up'). A mark names the job row's outcome it was
 --    made for (finished_at), so a later outcome of the same content and template version is back in the queue.
@@ -23,6 +24,8 @@ CREATE INDEX image_urls_product_id_idx ON image_urls
      text_pattern_ops);
 CREATE INDEX image_urls_md5_idx ON image_urls (md5);
 CREATE INDEX result_assets_created_at_idx ON result_assets (created_at);
+CREATE INDEX processing_jobs_failed_finished_idx ON processing_jobs (status, finished_at DESC NULLS LAST)
+    WHERE status IN ('failed', 'needs_manual_review');
 
 CREATE TABLE review_marks (
     md5              char(32)    NOT NULL CHECK (length(md5) = 32 AND encode(decode(md5, 'hex'), 'hex') = md5::text),

@@ -229,28 +229,20 @@ public final class ConsoleQueries {
         }
     }
 
-    /** Error classes of the contents not (yet) processed, with counts, largest first. */
-    public List<Map<String, Object>> errorClasses(String status) throws SQLException {
-        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement("""
-                SELECT coalesce(error_class, '') AS error_class, count(*) AS count FROM processing_jobs
-                WHERE status = ? GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 50""")) {
-            ps.setString(1, status);
-            return rows(ps);
-        }
-    }
-
     /** Failed job rows matching the filter: the count of all, and the newest {@link #FAILURE_ROWS}. */
     public Map<String, Object> failures(FailureFilter f) throws SQLException {
+        // the filter reads processing_jobs alone (V11's partial index on status and finished_at); the originals are
+        // joined to the page's 100 rows only, and a url prefix is a range of the url primary key turned into md5s
         String where = """
-                FROM processing_jobs j JOIN original_images o ON o.md5 = j.md5
+                FROM processing_jobs j
                 WHERE j.status = ?
                   AND (CAST(? AS text) IS NULL OR j.error_class = ?)
                   AND (CAST(? AS text) IS NULL OR j.template_id = ?)
                   AND (CAST(? AS integer) IS NULL OR j.template_version = ?)
                   AND (CAST(? AS timestamptz) IS NULL OR j.finished_at >= ?)
                   AND (CAST(? AS timestamptz) IS NULL OR j.finished_at < ?)
-                  AND (CAST(? AS text) IS NULL OR EXISTS (
-                        SELECT 1 FROM image_urls u WHERE u.md5 = j.md5 AND u.url LIKE ? ESCAPE '\\'))
+                  AND (CAST(? AS text) IS NULL OR j.md5 IN (
+                        SELECT u.md5 FROM image_urls u WHERE u.url LIKE ? ESCAPE '\\'))
                   AND (CAST(? AS boolean) OR NOT EXISTS (
                         SELECT 1 FROM review_marks m WHERE m.md5 = j.md5 AND m.template_id = j.template_id
                           AND m.template_version = j.template_version AND m.outcome_at = j.finished_at))
@@ -276,7 +268,11 @@ public final class ConsoleQueries {
                            (SELECT string_agg(m.mark, ',' ORDER BY m.mark) FROM review_marks m WHERE m.md5 = j.md5
                               AND m.template_id = j.template_id AND m.template_version = j.template_version
                               AND m.outcome_at = j.finished_at) AS marks
-                    """ + where + " ORDER BY j.finished_at DESC NULLS LAST, j.md5 LIMIT " + FAILURE_ROWS)) {
+                    FROM (SELECT j.md5, j.template_id, j.template_version, j.status, j.error_class, j.error_message,
+                                 j.attempts, j.finished_at
+                    """ + where + " ORDER BY j.finished_at DESC NULLS LAST, j.md5 LIMIT " + FAILURE_ROWS + """
+                    ) j LEFT JOIN original_images o ON o.md5 = j.md5
+                    ORDER BY j.finished_at DESC NULLS LAST, j.md5""")) {
                 bind(ps, f);
                 List<Map<String, Object>> rows = rows(ps);
                 for (Map<String, Object> r : rows) {

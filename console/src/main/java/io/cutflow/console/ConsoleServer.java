@@ -273,7 +273,8 @@ public final class ConsoleServer implements AutoCloseable {
 
     private Map<String, Object> failures(FailureFilter f) throws Exception {
         Map<String, Object> result = new LinkedHashMap<>(queries.failures(f));
-        result.put("error_classes", queries.errorClasses(f.status()));
+        // the board's snapshot (open failures and reviews by class, with the last day's share), not a count per view
+        result.put("error_classes", services.board().board().getOrDefault("top_failures", List.of()));
         result.put("filter", f.asParams());
         return result;
     }
