@@ -196,6 +196,14 @@ class DoubtfulResultsTest {
     }
 
     @Test
+    void theBundledSamplesStaySuccesses() throws Exception {
+        for (String sample : List.of("ball.jpg", "bottle.png", "box.jpg")) {
+            InferenceResult result = process(sample, Files.readAllBytes(Path.of("..", "samples", sample)));
+            assertThat(result.job().status()).as(sample + ": " + result.job().errorMessage()).isEqualTo("success");
+        }
+    }
+
+    @Test
     void checksOffMakeEveryResultWithAssetsASuccess() throws Exception {
         InferenceResult black = process("black-off.png", TestImages.png(filled(512, 512, Color.BLACK)), ReviewThresholds.off());
         assertThat(black.job().status()).isEqualTo("success");
