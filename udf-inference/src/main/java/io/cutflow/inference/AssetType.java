@@ -9,7 +9,9 @@ public enum AssetType {
     /** RGBA PNG: the original pixels with the predicted alpha. */
     TRANSPARENT_PNG,
     /** RGBA PNG cropped to the foreground's bounding box (recorded with the asset). */
-    FOREGROUND_ONLY;
+    FOREGROUND_ONLY,
+    /** The cut-out on the template's canvas (param_templates.composition): PNG or JPEG. */
+    COMPOSITE;
 
     public String code() {
         return name().toLowerCase(Locale.ROOT);

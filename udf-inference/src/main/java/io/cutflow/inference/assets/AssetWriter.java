@@ -5,6 +5,8 @@ import io.cutflow.inference.AssetType;
 import io.cutflow.inference.FailureClass;
 import io.cutflow.inference.ImageRejectedException;
 import io.cutflow.inference.ParameterTemplate;
+import io.cutflow.inference.compose.CompositeEncoder;
+import io.cutflow.inference.compose.Compositor;
 import io.cutflow.inference.image.ForegroundBox;
 import io.cutflow.inference.image.PngEncoder;
 
@@ -21,10 +23,12 @@ public final class AssetWriter {
 
     private final String processedBase;
     private final PngEncoder encoder;
+    private final CompositeEncoder compositeEncoder;
 
     public AssetWriter(String processedBase, int pngCompressionLevel) {
         this.processedBase = processedBase;
         this.encoder = new PngEncoder(pngCompressionLevel);
+        this.compositeEncoder = new CompositeEncoder(pngCompressionLevel);
     }
 
     /**
@@ -63,7 +67,8 @@ public final class AssetWriter {
             int height, List<String> created) throws ImageRejectedException {
         List<AssetRecord> records = new ArrayList<>();
         for (AssetType type : template.assets()) {
-            String uri = AssetKeys.assetUri(processedBase, md5, template.id(), template.version(), type.code());
+            String uri = AssetKeys.assetUri(processedBase, md5, template.id(), template.version(), type.code(),
+                    type == AssetType.COMPOSITE ? template.composition().format().extension() : "png");
             if (!existed(uri)) {
                 created.add(uri); // before the write: a write that fails half-way may leave something too
             }
@@ -82,6 +87,15 @@ public final class AssetWriter {
                     byte[] png = encoder.encodeRgba(box.crop(bgr, width, 3), box.crop(alpha, width, 1), box.width(), box.height());
                     record = new AssetRecord(type.code(), uri, box.width(), box.height(), store(uri, png), primary,
                             box.x(), box.y(), box.width(), box.height());
+                }
+                case COMPOSITE -> {
+                    Compositor.Placed placed = Compositor.compose(template.composition(), bgr, alpha, width, height);
+                    if (placed == null) {
+                        continue; // nothing in the foreground to place
+                    }
+                    byte[] bytes = compositeEncoder.encode(template.composition(), placed.canvas());
+                    record = AssetRecord.whole(type.code(), uri, placed.canvas().getWidth(), placed.canvas().getHeight(),
+                            store(uri, bytes), primary);
                 }
                 default -> throw new IllegalStateException("unknown asset type " + type);
             }
