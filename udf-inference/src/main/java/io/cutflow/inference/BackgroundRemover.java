@@ -5,6 +5,9 @@ import io.cutflow.inference.image.ImageDecoder;
 import io.cutflow.inference.image.MaskTranslator;
 import io.cutflow.inference.model.ModelException;
 import io.cutflow.inference.model.ModelRunner;
+import io.cutflow.inference.refine.ForegroundColour;
+import io.cutflow.inference.refine.GuidedUpsampler;
+import io.cutflow.inference.refine.Refinement;
 import io.cutflow.inference.review.ResultReview;
 import io.cutflow.inference.review.ReviewFacts;
 
@@ -137,13 +140,24 @@ public final class BackgroundRemover {
         String message = verdict == null ? null : verdict.message();
 
         byte[] bgr = null;
+        byte[] guidedAlpha = null; // only when a template asks for it: the others cost what they cost before
         List<InferenceResult> results = new ArrayList<>(settings.templates().size());
         for (ParameterTemplate template : settings.templates()) {
-            byte[] alpha = template.applyThreshold(softAlpha);
-            if (bgr == null && template.assets().stream().anyMatch(a -> a != AssetType.ALPHA_MASK)) {
+            boolean guided = template.refines(Refinement.GUIDED_UPSAMPLE);
+            if (bgr == null && (guided || template.assets().stream().anyMatch(a -> a != AssetType.ALPHA_MASK))) {
                 bgr = MaskTranslator.bgrPixels(state.decoded.image(), width, height);
             }
-            AssetRecord[] assets = assetWriter.write(request.md5(), template, bgr, alpha, width, height);
+            if (guided && guidedAlpha == null) {
+                float[] guideLow = GuidedUpsampler.brightness(MaskTranslator.bgrPixels(state.decoded.image(),
+                        runner.profile().inputWidth(), runner.profile().inputHeight()));
+                guidedAlpha = GuidedUpsampler.upsample(translator.activate(output), guideLow,
+                        runner.profile().inputWidth(), runner.profile().inputHeight(),
+                        GuidedUpsampler.brightnessBytes(bgr), width, height);
+            }
+            byte[] alpha = template.applyThreshold(guided ? guidedAlpha : softAlpha);
+            byte[] colours = template.refines(Refinement.FOREGROUND_COLOUR) && bgr != null
+                    ? ForegroundColour.estimate(bgr, alpha, width, height) : bgr;
+            AssetRecord[] assets = assetWriter.write(request.md5(), template, colours, alpha, width, height);
             results.add(result(request, template, startedAt, status, reason, message, attempt, state, assets));
         }
         return results;

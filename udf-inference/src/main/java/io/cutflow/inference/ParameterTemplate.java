@@ -2,9 +2,12 @@ package io.cutflow.inference;
 
 import io.cutflow.inference.assets.AssetKeys;
 import io.cutflow.inference.compose.Composition;
+import io.cutflow.inference.refine.Refinement;
 
 import java.io.Serializable;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -16,12 +19,22 @@ import java.util.stream.Collectors;
  *     become opaque and the rest transparent
  * @param assets what to write, the first one being the primary asset
  * @param composition the canvas of the composite asset; present exactly when the assets name composite
+ * @param refinement steps after the model (param_templates.refinement); empty: the bare model's mask, as before
  */
 public record ParameterTemplate(String id, int version, String modelProfile, float alphaThreshold, List<AssetType> assets,
-        Composition composition) implements Serializable {
+        Composition composition, Set<Refinement> refinement) implements Serializable {
 
     public ParameterTemplate(String id, int version, String modelProfile, float alphaThreshold, List<AssetType> assets) {
         this(id, version, modelProfile, alphaThreshold, assets, null);
+    }
+
+    public ParameterTemplate(String id, int version, String modelProfile, float alphaThreshold, List<AssetType> assets,
+            Composition composition) {
+        this(id, version, modelProfile, alphaThreshold, assets, composition, Set.of());
+    }
+
+    public boolean refines(Refinement step) {
+        return refinement.contains(step);
     }
 
     public ParameterTemplate {
@@ -33,6 +46,7 @@ public record ParameterTemplate(String id, int version, String modelProfile, flo
             throw new IllegalArgumentException("template " + id + " produces no assets");
         }
         assets = List.copyOf(assets);
+        refinement = refinement == null || refinement.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(refinement));
         if (assets.contains(AssetType.COMPOSITE) != (composition != null)) {
             throw new IllegalArgumentException("template " + id + "@" + version + (composition == null
                     ? " lists the composite asset without a composition" : " has a composition but no composite asset"));
@@ -62,6 +76,8 @@ public record ParameterTemplate(String id, int version, String modelProfile, flo
         return "{\"model_profile\":\"" + modelProfile + "\",\"alpha\":"
                 + (alphaThreshold < 0 ? "\"soft\"" : "{\"threshold\":" + alphaThreshold + "}")
                 + ",\"assets\":[" + assets.stream().map(a -> "\"" + a.code() + "\"").collect(Collectors.joining(",")) + "]"
+                + (refinement.isEmpty() ? "" : ",\"refinement\":[" + EnumSet.copyOf(refinement).stream()
+                        .map(r -> "\"" + r.code() + "\"").collect(Collectors.joining(",")) + "]")
                 + (composition == null ? "" : ",\"composition\":" + composition.toJson()) + "}";
     }
 

@@ -4,6 +4,7 @@ import io.cutflow.inference.AssetType;
 import io.cutflow.inference.ParameterTemplate;
 import io.cutflow.inference.TemplateSource;
 import io.cutflow.inference.compose.Composition;
+import io.cutflow.inference.refine.Refinement;
 
 import java.sql.Array;
 import java.sql.Connection;
@@ -12,9 +13,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** Reads parameter templates from param_templates: 'id' means its latest version, 'id@N' version N. */
 public final class TemplateRepository {
@@ -67,7 +70,8 @@ public final class TemplateRepository {
     private static ParameterTemplate load(Connection c, String spec) throws SQLException {
         int at = spec.indexOf('@');
         String id = at < 0 ? spec : spec.substring(0, at);
-        String sql = "SELECT template_id, version, model_profile, alpha_threshold, assets, composition IS NOT NULL"
+        String sql = "SELECT template_id, version, model_profile, alpha_threshold, assets, composition IS NOT NULL,"
+                + " refinement"
                 + " FROM param_templates"
                 + " WHERE template_id = ?" + (at < 0 ? "" : " AND version = ?") + " ORDER BY version DESC LIMIT 1";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
@@ -87,8 +91,12 @@ public final class TemplateRepository {
                     types.add(AssetType.of((String) code));
                 }
                 Composition composition = rs.getBoolean(6) ? composition(c, rs.getString(1), rs.getInt(2)) : null;
+                Set<Refinement> refinement = EnumSet.noneOf(Refinement.class);
+                for (Object code : (Object[]) rs.getArray(7).getArray()) {
+                    refinement.add(Refinement.of((String) code));
+                }
                 return new ParameterTemplate(rs.getString(1), rs.getInt(2), rs.getString(3), soft ? -1f : threshold, types,
-                        composition);
+                        composition, refinement);
             }
         }
     }

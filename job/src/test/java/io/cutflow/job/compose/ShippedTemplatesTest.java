@@ -29,8 +29,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The shipped templates end to end (V12): ecommerce-high-precision's latest version writes its assets and a white
- * 2000x2000 square JPEG composite with its result_assets row; social-fast stays one plain transparent PNG.
+ * The shipped templates end to end (V12): ecommerce-high-precision's latest version (guided upsampling) writes its
+ * assets and a white 2000x2000 square JPEG composite with its result_assets row; social-fast stays one plain
+ * transparent PNG.
  */
 class ShippedTemplatesTest {
 
@@ -54,7 +55,8 @@ class ShippedTemplatesTest {
         assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM processing_jobs WHERE status = 'success'"
                 + " AND template_id = 'ecommerce-high-precision' AND template_version = 2"
                 + " AND parameters::jsonb -> 'composition' @> '{\"canvas\": \"2000x2000\", \"background\": \"#FFFFFF\","
-                + " \"format\": \"jpeg\"}'")).isEqualTo(2);
+                + " \"format\": \"jpeg\"}' AND parameters::jsonb -> 'refinement' = '[\"guided_upsample\"]'"))
+                .isEqualTo(2);
         assertThat(assetTypes(jdbcUrl, "ecommerce-high-precision"))
                 .containsOnly("alpha_mask,composite,foreground_only,transparent_png");
         assertThat(assetTypes(jdbcUrl, "social-fast")).containsOnly("transparent_png");
