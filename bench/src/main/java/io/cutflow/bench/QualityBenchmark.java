@@ -138,14 +138,20 @@ public final class QualityBenchmark {
         System.out.printf("%n== %s (%s, sha256 %s..., loaded in %.1f s) ==%n", profileName, modelFile,
                 runner.modelSha256().substring(0, 12), (System.nanoTime() - loadStart) / 1e9);
         ParameterTemplate template = new ParameterTemplate("quality", 1, profileName, -1f, List.of(AssetType.ALPHA_MASK));
+        // the same inference with the mask brought to full size by the guided filter (issue 24, refinement)
+        ParameterTemplate guided = new ParameterTemplate("quality-guided", 1, profileName, -1f,
+                List.of(AssetType.ALPHA_MASK), null, java.util.Set.of(io.cutflow.inference.refine.Refinement.GUIDED_UPSAMPLE));
         InferenceSettings settings = new InferenceSettings(modelFile.toString(), profile, "cpu", 0, 1,
-                work.resolve("processed-" + profileName).toUri().toString(), List.of(template), 64L << 20, 50_000_000L, 1, 1);
+                work.resolve("processed-" + profileName).toUri().toString(), List.of(template, guided), 64L << 20,
+                50_000_000L, 1, 1).withReview(io.cutflow.inference.review.ReviewThresholds.off());
         BackgroundRemover remover = new BackgroundRemover(runner, settings, "quality-benchmark");
 
         System.out.printf("%-3s %-26s %-12s %9s %6s %7s %7s %8s %8s %6s%n", "#", "stamp", "background", "size",
                 "fg", "IoU", "MAE", "ellipse", "zeroMAE", "s");
         double[] iou = new double[cases.size()];
         double[] mae = new double[cases.size()];
+        double[] guidedIou = new double[cases.size()];
+        double[] guidedMae = new double[cases.size()];
         long totalNanos = 0;
         for (int i = 0; i < cases.size(); i++) {
             Case c = cases.get(i);
@@ -161,6 +167,9 @@ public final class QualityBenchmark {
             byte[] truth = c.composite().alpha();
             iou[i] = TestImages.iou(mask, truth);
             mae[i] = mae(mask, truth);
+            byte[] guidedMask = TestImages.greyPixels(Files.readAllBytes(Path.of(URI.create(results.get(1).assets()[0].storagePath()))));
+            guidedIou[i] = TestImages.iou(guidedMask, truth);
+            guidedMae[i] = mae(guidedMask, truth);
             System.out.printf("%-3d %-26s %-12s %9s %6.3f %7.4f %7.4f %8.4f %8.4f %6.2f%n", i, c.stamp(), c.background(),
                     c.composite().width() + "x" + c.composite().height(), foreground(truth), iou[i], mae[i],
                     ellipseIou[i], zeroMae[i], nanos / 1e9);
@@ -174,6 +183,13 @@ public final class QualityBenchmark {
                 iou.length, meanMae, totalNanos / 1e9 / cases.size());
         System.out.printf("IoU / ellipse-baseline IoU = %.2fx; MAE / all-zero-mask MAE = %.3f%n",
                 meanIou / meanEllipseIou, meanMae / meanZeroMae);
+        double[] guidedSorted = guidedIou.clone();
+        Arrays.sort(guidedSorted);
+        String refined = String.format(Locale.ROOT, "%-14s guided_upsample: mean IoU %.4f (median %.4f, min %.4f), mean MAE"
+                + " %.4f; bare %.4f / %.4f; images losing > 0.01 IoU: %d", profileName, mean(guidedIou),
+                guidedSorted[guidedSorted.length / 2], guidedSorted[0], mean(guidedMae), meanIou, meanMae,
+                java.util.stream.IntStream.range(0, iou.length).filter(i -> guidedIou[i] < iou[i] - 0.01).count());
+        System.out.println(refined);
         Map<String, List<Integer>> byBackground = new LinkedHashMap<>();
         for (int i = 0; i < cases.size(); i++) {
             byBackground.computeIfAbsent(cases.get(i).background(), k -> new ArrayList<>()).add(i);
@@ -188,8 +204,8 @@ public final class QualityBenchmark {
                 ? (meanIou >= TARGET_IOU ? "  target IoU >= " + TARGET_IOU + ": MET" : "  target IoU >= " + TARGET_IOU + ": MISSED")
                 : "";
         return String.format(Locale.ROOT, "%-14s mean IoU %.4f  mean MAE %.4f  IoU/ellipse %.2fx  MAE/zero-mask %.3f%s%n"
-                + "%-14s by background:%s", profileName, meanIou, meanMae, meanIou / meanEllipseIou, meanMae / meanZeroMae,
-                verdict, "", perBackground);
+                + "%-14s by background:%s%n%s", profileName, meanIou, meanMae, meanIou / meanEllipseIou, meanMae / meanZeroMae,
+                verdict, "", perBackground, refined);
     }
 
     /** A common photo aspect near the cut-out's own (one of the two closest), as a photographer would frame it. */

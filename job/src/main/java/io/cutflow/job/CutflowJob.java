@@ -8,6 +8,7 @@ import io.cutflow.inference.TemplateSource;
 import io.cutflow.inference.model.BatchPolicy;
 import io.cutflow.inference.model.ModelProfile;
 import io.cutflow.inference.model.ModelProfiles;
+import io.cutflow.inference.review.ReviewThresholds;
 import io.cutflow.job.db.DatabaseSettings;
 import io.cutflow.job.db.SchemaMigrator;
 import io.cutflow.job.db.TemplateRepository;
@@ -212,7 +213,16 @@ public final class CutflowJob {
                 config.get(CutflowOptions.MAX_OBJECT_SIZE).getBytes(), config.get(CutflowOptions.MAX_PIXELS),
                 config.get(CutflowOptions.PNG_COMPRESSION), config.get(CutflowOptions.MAX_ATTEMPTS),
                 new BatchPolicy(config.get(CutflowOptions.BATCH_SIZE), config.get(CutflowOptions.BATCH_DELAY).toMillis()),
-                config.get(CutflowOptions.BREAKER_THRESHOLD));
+                config.get(CutflowOptions.BREAKER_THRESHOLD), reviewThresholds(config));
+    }
+
+    /** cutflow.review.*: when a result with assets goes to review instead of the shop. */
+    public static ReviewThresholds reviewThresholds(Configuration config) {
+        return new ReviewThresholds(config.get(CutflowOptions.REVIEW_ENABLED),
+                config.get(CutflowOptions.REVIEW_MAX_ASPECT_RATIO), config.get(CutflowOptions.REVIEW_FLAT_STDDEV),
+                config.get(CutflowOptions.REVIEW_OVEREXPOSED), config.get(CutflowOptions.REVIEW_OVEREXPOSED_SUBJECT),
+                config.get(CutflowOptions.REVIEW_MIN_FOREGROUND),
+                config.get(CutflowOptions.REVIEW_MAX_FOREGROUND), config.get(CutflowOptions.REVIEW_BORDER_TOUCH));
     }
 
     private static String require(Configuration config, String key, String value) {

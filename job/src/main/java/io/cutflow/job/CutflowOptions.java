@@ -175,6 +175,40 @@ public final class CutflowOptions {
                     + " the session is taken as broken and the job fails over (restart strategy bounds it) instead of"
                     + " marking them needs_manual_review; a model error followed by a success stays a row. 0: never");
 
+    public static final ConfigOption<Boolean> REVIEW_ENABLED = key("cutflow.review.enabled").booleanType()
+            .defaultValue(true).withDescription("Doubtful results (the checks below, and a truncated image that still"
+                    + " decodes) are needs_manual_review with their reason as error_class, their assets written for an"
+                    + " operator to look at; final for the content until retry --status needs_manual_review. false:"
+                    + " every result with assets is a success");
+
+    public static final ConfigOption<Double> REVIEW_MAX_ASPECT_RATIO = key("cutflow.review.max-aspect-ratio").doubleType()
+            .defaultValue(10.0).withDescription("Longer side over shorter side above this: extreme_aspect_ratio (the"
+                    + " model sees every image squashed into a square)");
+
+    public static final ConfigOption<Double> REVIEW_FLAT_STDDEV = key("cutflow.review.flat-stddev").doubleType()
+            .defaultValue(3.0).withDescription("Brightness standard deviation (0..255) below this: flat_image (pure"
+                    + " black, pure white, one colour)");
+
+    public static final ConfigOption<Double> REVIEW_OVEREXPOSED = key("cutflow.review.overexposed-fraction").doubleType()
+            .defaultValue(0.9).withDescription("Share of the image clipped to white (every channel >= 250) at or above"
+                    + " this: overexposed, whatever the model kept (it keeps the few details the clipping left). A"
+                    + " studio shot on pure white reaches it only with a product under a tenth of the frame");
+
+    public static final ConfigOption<Double> REVIEW_OVEREXPOSED_SUBJECT = key("cutflow.review.overexposed-subject-fraction")
+            .doubleType().defaultValue(0.5).withDescription("Share clipped to white of both the image and the kept"
+                    + " subject at or above this: overexposed (a product on a white studio background is not: its"
+                    + " subject is not clipped)");
+
+    public static final ConfigOption<Double> REVIEW_MIN_FOREGROUND = key("cutflow.review.min-foreground").doubleType()
+            .defaultValue(0.001).withDescription("Kept share of the pixels (alpha >= 128) below this: empty_mask");
+
+    public static final ConfigOption<Double> REVIEW_MAX_FOREGROUND = key("cutflow.review.max-foreground").doubleType()
+            .defaultValue(0.98).withDescription("Kept share of the pixels above this: full_mask");
+
+    public static final ConfigOption<Double> REVIEW_BORDER_TOUCH = key("cutflow.review.border-touch").doubleType()
+            .defaultValue(0.02).withDescription("Kept share of each edge's pixels at or above this on all four edges:"
+                    + " mask_touches_borders");
+
     public static final ConfigOption<Boolean> RESUME_SKIP_COMPLETED = key("cutflow.resume.skip-completed").booleanType()
             .defaultValue(true).withDescription("Before inference, skip contents that already have a final outcome"
                     + " for every configured template version: a success, or a failure that is a verdict on the bytes"

@@ -13,13 +13,15 @@ public enum AssetType {
     /** The transparent PNG scaled to fit {@value io.cutflow.inference.image.Thumbnail#MAX_SIDE} px: list pages stay light. */
     THUMBNAIL,
     /** The original scaled to fit {@value io.cutflow.inference.image.Thumbnail#MAX_SIDE} px, as JPEG. */
-    ORIGINAL_THUMBNAIL;
+    ORIGINAL_THUMBNAIL,
+    /** The cut-out on the template's canvas (param_templates.composition): PNG or JPEG. */
+    COMPOSITE;
 
     public String code() {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** The object key's file extension. */
+    /** The object key's file extension (a composite's follows its template's format: see AssetWriter). */
     public String extension() {
         return this == ORIGINAL_THUMBNAIL ? "jpg" : "png";
     }

@@ -5,6 +5,11 @@ import io.cutflow.inference.image.ImageDecoder;
 import io.cutflow.inference.image.MaskTranslator;
 import io.cutflow.inference.model.ModelException;
 import io.cutflow.inference.model.ModelRunner;
+import io.cutflow.inference.refine.ForegroundColour;
+import io.cutflow.inference.refine.GuidedUpsampler;
+import io.cutflow.inference.refine.Refinement;
+import io.cutflow.inference.review.ResultReview;
+import io.cutflow.inference.review.ReviewFacts;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +18,8 @@ import java.util.List;
  * One image through every template: load the original (read by reference, check it is still what was hashed,
  * decode: {@link OriginalLoader}), infer once ({@link ModelRunner} with {@link MaskTranslator} for the model's pre-
  * and post-processing), then per template threshold the alpha and write its assets ({@link AssetWriter}), and build
- * the rows. Every per-image problem becomes a failed result with its class, never an exception: the job must not
+ * the rows. A result with assets that {@link ResultReview} finds doubtful (empty or full mask, flat or over-exposed
+ * image, ...) is needs_manual_review with its reason, its assets written for the operator. Every per-image problem becomes a failed result with its class, never an exception: the job must not
  * restart because of one bad object; what is retried and what fails over is {@link AttemptPolicy}'s call.
  */
 public final class BackgroundRemover {
@@ -24,6 +30,7 @@ public final class BackgroundRemover {
     private final OriginalLoader loader;
     private final AssetWriter assetWriter;
     private final AttemptPolicy policy;
+    private final ResultReview review;
     private final String workerNode;
 
     /** Optional: the per-attempt time limit (null: none, the operator's timeout alone). */
@@ -41,6 +48,7 @@ public final class BackgroundRemover {
         this.loader = new OriginalLoader(settings.maxObjectBytes(), settings.maxPixels());
         this.assetWriter = new AssetWriter(settings.processedBase(), settings.pngCompressionLevel());
         this.policy = new AttemptPolicy(settings.maxAttempts());
+        this.review = new ResultReview(settings.review());
         this.workerNode = workerNode;
     }
 
@@ -124,15 +132,33 @@ public final class BackgroundRemover {
             throw new ImageRejectedException(FailureClass.TIMEOUT, "inference took longer than " + timer.timeoutMs() + " ms");
         }
 
+        // one verdict per image, on the model's alpha (kept: >= 128), whatever each template's threshold
+        ResultReview.Verdict verdict = settings.review().enabled()
+                ? review.review(ReviewFacts.measure(state.decoded.image(), softAlpha, state.decoded.truncation())) : null;
+        String status = verdict == null ? InferenceResult.SUCCESS : InferenceResult.NEEDS_MANUAL_REVIEW;
+        String reason = verdict == null ? null : verdict.reason().code();
+        String message = verdict == null ? null : verdict.message();
+
         byte[] bgr = null;
+        byte[] guidedAlpha = null; // only when a template asks for it: the others cost what they cost before
         List<InferenceResult> results = new ArrayList<>(settings.templates().size());
         for (ParameterTemplate template : settings.templates()) {
-            byte[] alpha = template.applyThreshold(softAlpha);
-            if (bgr == null && template.assets().stream().anyMatch(a -> a != AssetType.ALPHA_MASK)) {
+            boolean guided = template.refines(Refinement.GUIDED_UPSAMPLE);
+            if (bgr == null && (guided || template.assets().stream().anyMatch(a -> a != AssetType.ALPHA_MASK))) {
                 bgr = MaskTranslator.bgrPixels(state.decoded.image(), width, height);
             }
-            AssetRecord[] assets = assetWriter.write(request.md5(), template, bgr, alpha, width, height);
-            results.add(result(request, template, startedAt, InferenceResult.SUCCESS, null, null, attempt, state, assets));
+            if (guided && guidedAlpha == null) {
+                float[] guideLow = GuidedUpsampler.brightness(MaskTranslator.bgrPixels(state.decoded.image(),
+                        runner.profile().inputWidth(), runner.profile().inputHeight()));
+                guidedAlpha = GuidedUpsampler.upsample(translator.activate(output), guideLow,
+                        runner.profile().inputWidth(), runner.profile().inputHeight(),
+                        GuidedUpsampler.brightnessBytes(bgr), width, height);
+            }
+            byte[] alpha = template.applyThreshold(guided ? guidedAlpha : softAlpha);
+            byte[] colours = template.refines(Refinement.FOREGROUND_COLOUR) && bgr != null
+                    ? ForegroundColour.estimate(bgr, alpha, width, height) : bgr;
+            AssetRecord[] assets = assetWriter.write(request.md5(), template, colours, alpha, width, height);
+            results.add(result(request, template, startedAt, status, reason, message, attempt, state, assets));
         }
         return results;
     }
@@ -151,20 +177,21 @@ public final class BackgroundRemover {
         state.decoded = decoded;
         List<InferenceResult> results = new ArrayList<>(settings.templates().size());
         for (ParameterTemplate template : settings.templates()) {
-            results.add(result(request, template, startedAt, status, failureClass, message, attempts, state, new AssetRecord[0]));
+            results.add(result(request, template, startedAt, status, failureClass.code(), message, attempts, state,
+                    new AssetRecord[0]));
         }
         return results;
     }
 
     private InferenceResult result(InferenceRequest request, ParameterTemplate template, long startedAt, String status,
-            FailureClass failureClass, String message, int attempts, Attempt state, AssetRecord[] assets) {
+            String errorClass, String message, int attempts, Attempt state, AssetRecord[] assets) {
         ImageDecoder.Decoded decoded = state.decoded;
         InferenceResult.OriginalImage original = new InferenceResult.OriginalImage(request.md5(), request.url(),
                 request.sizeBytes(), request.sha256(), decoded == null ? null : decoded.image().getWidth(),
                 decoded == null ? null : decoded.image().getHeight(), decoded == null ? null : decoded.format());
         InferenceResult.ProcessingJob job = new InferenceResult.ProcessingJob(template.id(), template.version(),
                 template.toJson(), runner.profile().name(), runner.modelSha256(), status,
-                failureClass == null ? null : failureClass.code(), message, attempts, startedAt, System.currentTimeMillis(),
+                errorClass, message, attempts, startedAt, System.currentTimeMillis(),
                 state.inferenceMs, workerNode, runner.executionProvider());
         return new InferenceResult(original, job, assets);
     }

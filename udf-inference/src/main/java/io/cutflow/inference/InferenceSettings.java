@@ -2,6 +2,7 @@ package io.cutflow.inference;
 
 import io.cutflow.inference.model.BatchPolicy;
 import io.cutflow.inference.model.ModelProfile;
+import io.cutflow.inference.review.ReviewThresholds;
 
 import java.io.Serializable;
 import java.util.List;
@@ -18,6 +19,7 @@ import java.util.List;
  * @param batching how many images one model run may take (models with a dynamic batch dimension only)
  * @param breakerThreshold different images in a row with model errors that make the stage fail over instead of
  *     writing verdicts (ModelErrorBreaker); 0 or 1: never
+ * @param review when a result with assets is needs_manual_review instead of a success (io.cutflow.inference.review)
  */
 public record InferenceSettings(
         String modelPath,
@@ -32,10 +34,18 @@ public record InferenceSettings(
         int pngCompressionLevel,
         int maxAttempts,
         BatchPolicy batching,
-        int breakerThreshold)
+        int breakerThreshold,
+        ReviewThresholds review)
         implements Serializable {
 
     public static final int DEFAULT_BREAKER_THRESHOLD = 3;
+
+    public InferenceSettings(String modelPath, ModelProfile profile, String device, int intraOpThreads, int concurrency,
+            String processedBase, List<ParameterTemplate> templates, long maxObjectBytes, long maxPixels,
+            int pngCompressionLevel, int maxAttempts, BatchPolicy batching, int breakerThreshold) {
+        this(modelPath, profile, device, intraOpThreads, concurrency, processedBase, templates, maxObjectBytes,
+                maxPixels, pngCompressionLevel, maxAttempts, batching, breakerThreshold, ReviewThresholds.defaults());
+    }
 
     public InferenceSettings(String modelPath, ModelProfile profile, String device, int intraOpThreads, int concurrency,
             String processedBase, List<ParameterTemplate> templates, long maxObjectBytes, long maxPixels,
@@ -55,11 +65,18 @@ public record InferenceSettings(
     /** The same settings with the templates resolved where the function runs ({@link TemplateSource}). */
     public InferenceSettings withTemplates(List<ParameterTemplate> resolved) {
         return new InferenceSettings(modelPath, profile, device, intraOpThreads, concurrency, processedBase, resolved,
-                maxObjectBytes, maxPixels, pngCompressionLevel, maxAttempts, batching, breakerThreshold);
+                maxObjectBytes, maxPixels, pngCompressionLevel, maxAttempts, batching, breakerThreshold, review);
+    }
+
+    /** The same settings with other review thresholds. */
+    public InferenceSettings withReview(ReviewThresholds thresholds) {
+        return new InferenceSettings(modelPath, profile, device, intraOpThreads, concurrency, processedBase, templates,
+                maxObjectBytes, maxPixels, pngCompressionLevel, maxAttempts, batching, breakerThreshold, thresholds);
     }
 
     public InferenceSettings {
         templates = List.copyOf(templates);
+        review = review == null ? ReviewThresholds.defaults() : review;
         for (ParameterTemplate template : templates) {
             if (!template.modelProfile().equals(profile.name())) {
                 throw new IllegalArgumentException("template " + template + " is for model " + template.modelProfile()

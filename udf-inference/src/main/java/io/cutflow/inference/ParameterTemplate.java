@@ -1,9 +1,13 @@
 package io.cutflow.inference;
 
 import io.cutflow.inference.assets.AssetKeys;
+import io.cutflow.inference.compose.Composition;
+import io.cutflow.inference.refine.Refinement;
 
 import java.io.Serializable;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -14,9 +18,24 @@ import java.util.stream.Collectors;
  * @param alphaThreshold negative for a soft alpha (the model's probability); otherwise pixels at or above it
  *     become opaque and the rest transparent
  * @param assets what to write, the first one being the primary asset
+ * @param composition the canvas of the composite asset; present exactly when the assets name composite
+ * @param refinement steps after the model (param_templates.refinement); empty: the bare model's mask, as before
  */
-public record ParameterTemplate(String id, int version, String modelProfile, float alphaThreshold, List<AssetType> assets)
-        implements Serializable {
+public record ParameterTemplate(String id, int version, String modelProfile, float alphaThreshold, List<AssetType> assets,
+        Composition composition, Set<Refinement> refinement) implements Serializable {
+
+    public ParameterTemplate(String id, int version, String modelProfile, float alphaThreshold, List<AssetType> assets) {
+        this(id, version, modelProfile, alphaThreshold, assets, null);
+    }
+
+    public ParameterTemplate(String id, int version, String modelProfile, float alphaThreshold, List<AssetType> assets,
+            Composition composition) {
+        this(id, version, modelProfile, alphaThreshold, assets, composition, Set.of());
+    }
+
+    public boolean refines(Refinement step) {
+        return refinement.contains(step);
+    }
 
     public ParameterTemplate {
         AssetKeys.requireName("template id", id);
@@ -27,6 +46,11 @@ public record ParameterTemplate(String id, int version, String modelProfile, flo
             throw new IllegalArgumentException("template " + id + " produces no assets");
         }
         assets = List.copyOf(assets);
+        refinement = refinement == null || refinement.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(refinement));
+        if (assets.contains(AssetType.COMPOSITE) != (composition != null)) {
+            throw new IllegalArgumentException("template " + id + "@" + version + (composition == null
+                    ? " lists the composite asset without a composition" : " has a composition but no composite asset"));
+        }
     }
 
     /** The seeded default (param_templates: default v1): soft alpha, transparent PNG (primary) and mask. */
@@ -51,7 +75,10 @@ public record ParameterTemplate(String id, int version, String modelProfile, flo
     public String toJson() {
         return "{\"model_profile\":\"" + modelProfile + "\",\"alpha\":"
                 + (alphaThreshold < 0 ? "\"soft\"" : "{\"threshold\":" + alphaThreshold + "}")
-                + ",\"assets\":[" + assets.stream().map(a -> "\"" + a.code() + "\"").collect(Collectors.joining(",")) + "]}";
+                + ",\"assets\":[" + assets.stream().map(a -> "\"" + a.code() + "\"").collect(Collectors.joining(",")) + "]"
+                + (refinement.isEmpty() ? "" : ",\"refinement\":[" + EnumSet.copyOf(refinement).stream()
+                        .map(r -> "\"" + r.code() + "\"").collect(Collectors.joining(",")) + "]")
+                + (composition == null ? "" : ",\"composition\":" + composition.toJson()) + "}";
     }
 
     @Override

@@ -94,6 +94,30 @@ class BackgroundRemoverTest {
     }
 
     @Test
+    void refinementStepsRunFromTheSameInferenceOnlyForTheTemplateThatAsksForThem() throws Exception {
+        ParameterTemplate refined = new ParameterTemplate("refined", 1, "isnet-medium", -1f,
+                List.of(AssetType.ALPHA_MASK, AssetType.TRANSPARENT_PNG), null,
+                java.util.Set.of(io.cutflow.inference.refine.Refinement.GUIDED_UPSAMPLE,
+                        io.cutflow.inference.refine.Refinement.FOREGROUND_COLOUR));
+        InferenceSettings settings = new InferenceSettings(TestImages.modelPath().toString(), runner.profile(), "cpu", 0, 1,
+                dir.resolve("processed").toUri().toString(), List.of(ParameterTemplate.defaults(), refined),
+                1 << 20, 50_000_000L, 1, 3);
+        TestImages.Composite composite = TestImages.composite("bee", 800, 600, 9);
+        long runsBefore = runner.runCount();
+        List<InferenceResult> results = new BackgroundRemover(runner, settings, "test")
+                .process(put("bee-refined.jpg", TestImages.jpeg(composite.image(), 0.92f)));
+        assertThat(runner.runCount() - runsBefore).isEqualTo(1);
+        byte[] bare = TestImages.greyPixels(Files.readAllBytes(Path.of(java.net.URI.create(results.get(0).assets()[1].storagePath()))));
+        byte[] guided = TestImages.greyPixels(Files.readAllBytes(Path.of(java.net.URI.create(results.get(1).assets()[0].storagePath()))));
+        assertThat(results.get(1).job().parametersJson()).contains("\"refinement\":[\"guided_upsample\",\"foreground_colour\"]");
+        assertThat(results.get(0).job().parametersJson()).doesNotContain("refinement");
+        assertThat(TestImages.iou(guided, composite.alpha())).isGreaterThanOrEqualTo(0.9);
+        assertThat(java.util.Arrays.equals(bare, guided)).as("the guided mask is its own").isFalse();
+        assertThat(Math.abs(TestImages.iou(guided, composite.alpha()) - TestImages.iou(bare, composite.alpha())))
+                .isLessThan(0.02);
+    }
+
+    @Test
     void aModelErrorOnEveryAttemptIsMarkedForManualReview() throws Exception {
         // a profile naming an output the model does not have: every run fails inside ONNX Runtime
         ModelProfile wrong = new ModelProfile("isnet-wrong-output", "input", 1024, 1024, new float[] {128, 128, 128},

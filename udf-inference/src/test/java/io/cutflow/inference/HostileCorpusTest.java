@@ -27,6 +27,8 @@ class HostileCorpusTest {
                 ImageDecoder.Decoded decoded = decoder.decode(c.bytes());
                 assertThat(decoded.image().getWidth()).as(entry.getKey()).isEqualTo(c.width());
                 assertThat(decoded.image().getHeight()).as(entry.getKey()).isEqualTo(c.height());
+                assertThat(decoded.truncation() != null).as(entry.getKey() + " decodes with a truncation warning")
+                        .isEqualTo("truncated".equals(c.review()));
             } else {
                 ImageRejectedException e = catchThrowableOfType(() -> decoder.decode(c.bytes()), ImageRejectedException.class);
                 assertThat(e).as(entry.getKey() + " must be refused").isNotNull();

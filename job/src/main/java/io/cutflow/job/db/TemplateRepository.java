@@ -3,6 +3,8 @@ package io.cutflow.job.db;
 import io.cutflow.inference.AssetType;
 import io.cutflow.inference.ParameterTemplate;
 import io.cutflow.inference.TemplateSource;
+import io.cutflow.inference.compose.Composition;
+import io.cutflow.inference.refine.Refinement;
 
 import java.sql.Array;
 import java.sql.Connection;
@@ -11,10 +13,18 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /** Reads parameter templates from param_templates: 'id' means its latest version, 'id@N' version N. */
 public final class TemplateRepository {
+
+    /** A template version's composition as text keys and values (V12; numbers come as their text). */
+    private static final String COMPOSITION = "SELECT c.key, c.value FROM param_templates t,"
+            + " jsonb_each_text(t.composition) c WHERE t.template_id = ? AND t.version = ? ORDER BY c.key";
 
     private TemplateRepository() {}
 
@@ -60,7 +70,9 @@ public final class TemplateRepository {
     private static ParameterTemplate load(Connection c, String spec) throws SQLException {
         int at = spec.indexOf('@');
         String id = at < 0 ? spec : spec.substring(0, at);
-        String sql = "SELECT template_id, version, model_profile, alpha_threshold, assets FROM param_templates"
+        String sql = "SELECT template_id, version, model_profile, alpha_threshold, assets, composition IS NOT NULL,"
+                + " refinement"
+                + " FROM param_templates"
                 + " WHERE template_id = ?" + (at < 0 ? "" : " AND version = ?") + " ORDER BY version DESC LIMIT 1";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, id);
@@ -78,8 +90,32 @@ public final class TemplateRepository {
                 for (Object code : (Object[]) assets.getArray()) {
                     types.add(AssetType.of((String) code));
                 }
-                return new ParameterTemplate(rs.getString(1), rs.getInt(2), rs.getString(3), soft ? -1f : threshold, types);
+                Composition composition = rs.getBoolean(6) ? composition(c, rs.getString(1), rs.getInt(2)) : null;
+                Set<Refinement> refinement = EnumSet.noneOf(Refinement.class);
+                for (Object code : (Object[]) rs.getArray(7).getArray()) {
+                    refinement.add(Refinement.of((String) code));
+                }
+                return new ParameterTemplate(rs.getString(1), rs.getInt(2), rs.getString(3), soft ? -1f : threshold, types,
+                        composition, refinement);
             }
+        }
+    }
+
+    private static Composition composition(Connection c, String id, int version) throws SQLException {
+        Map<String, String> parameters = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(COMPOSITION)) {
+            ps.setString(1, id);
+            ps.setInt(2, version);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    parameters.put(rs.getString(1), rs.getString(2));
+                }
+            }
+        }
+        try {
+            return Composition.parse(parameters);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("template " + id + "@" + version + ": " + e.getMessage(), e);
         }
     }
 }

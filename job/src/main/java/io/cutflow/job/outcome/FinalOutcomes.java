@@ -2,7 +2,10 @@ package io.cutflow.job.outcome;
 
 import io.cutflow.inference.FailureClass;
 
+import io.cutflow.inference.review.ReviewReason;
+
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * Which outcomes are final for a content and template version: those the same bytes under the same template version
@@ -16,7 +19,9 @@ import java.util.List;
  * <p>Final: a success; a failure that is a verdict on the bytes (and the configured limits): {@code empty},
  * {@code undecodable}, {@code truncated}, {@code unsupported_format}, {@code too_large}, and {@code model_error} (the model failed on
  * this input on every attempt; the row is needs_manual_review, which waits for a person or
- * {@code retry --status needs_manual_review}).
+ * {@code retry --status needs_manual_review}); and every review reason ({@code ReviewReason}: {@code empty_mask},
+ * {@code flat_image}, {@code extreme_aspect_ratio}, ...): a needs_manual_review row with assets, a verdict on the
+ * bytes under the configured thresholds, so it waits for a person or {@code retry --status needs_manual_review} too.
  *
  * <p>Not final, so a later sighting of the content is attempted again by the stream:
  * <ul>
@@ -30,9 +35,10 @@ import java.util.List;
 public final class FinalOutcomes {
 
     /** Failure classes that are final (processing_jobs.error_class). */
-    public static final List<String> FAILURE_CLASSES = List.of(FailureClass.EMPTY.code(),
+    public static final List<String> FAILURE_CLASSES = Stream.concat(Stream.of(FailureClass.EMPTY.code(),
             FailureClass.UNDECODABLE.code(), FailureClass.TRUNCATED.code(), FailureClass.UNSUPPORTED_FORMAT.code(),
-            FailureClass.TOO_LARGE.code(), FailureClass.MODEL_ERROR.code());
+            FailureClass.TOO_LARGE.code(), FailureClass.MODEL_ERROR.code()),
+            Stream.of(ReviewReason.values()).map(ReviewReason::code)).distinct().toList();
 
     /**
      * The SQL condition "this job row's outcome is final", over processing_jobs' columns of the alias given, with the

@@ -110,7 +110,7 @@ class CitusSchemaTest {
         String url = CitusCluster.get().newDatabase("citus_later");
         DatabaseSettings db = new DatabaseSettings(url, "postgres", "");
         SchemaMigrator.migrate(db, SchemaMigrator.AUTO_PARTITIONS);
-        Files.writeString(later.resolve("V11__review_notes.sql"), """
+        Files.writeString(later.resolve("V101__review_notes.sql"), """
                 ALTER TABLE processing_jobs ADD COLUMN review_note text;
                 COMMENT ON COLUMN processing_jobs.review_note IS 'test: a column added after distribution';
                 CREATE INDEX processing_jobs_review_note_idx ON processing_jobs (review_note) WHERE review_note IS NOT NULL;
@@ -128,15 +128,15 @@ class CitusSchemaTest {
                 + " VALUES ('', repeat('a', 32), 1)")).hasMessageContaining("image_urls_url_not_blank");
 
         // V4's shape of statement, which Citus refuses on a distributed table
-        Files.writeString(later.resolve("V12__swap_constraint.sql"), """
+        Files.writeString(later.resolve("V102__swap_constraint.sql"), """
                 ALTER TABLE processing_jobs ADD COLUMN reviewed_by text;
                 ALTER TABLE image_urls DROP CONSTRAINT image_urls_url_not_blank,
                     ADD CONSTRAINT image_urls_url_short CHECK (length(url) < 4096);
                 """);
         assertThatThrownBy(() -> laterFlyway(url, later).migrate()).hasMessageContaining("ADD CONSTRAINT");
-        assertThat(TableSnapshotCounts.of(url, "SELECT max(version::int) FROM flyway_schema_history")).isEqualTo(11);
+        assertThat(TableSnapshotCounts.of(url, "SELECT max(version::int) FROM flyway_schema_history")).isEqualTo(101);
         assertThat(TableSnapshotCounts.of(worker, "SELECT count(*) FROM information_schema.columns"
-                + " WHERE column_name = 'reviewed_by'")).as("no shard kept V12's first statement").isZero();
+                + " WHERE column_name = 'reviewed_by'")).as("no shard kept V102's first statement").isZero();
 
         List<String> catalog = catalog(url);
         assertThat(SchemaMigrator.migrate(db, SchemaMigrator.AUTO_PARTITIONS).migrationsExecuted).isZero();

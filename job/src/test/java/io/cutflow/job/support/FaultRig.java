@@ -1,6 +1,7 @@
 package io.cutflow.job.support;
 
 import io.cutflow.inference.model.SharedModelRunners;
+import io.cutflow.inference.review.ReviewReason;
 import io.cutflow.inference.testing.TestImages;
 import io.cutflow.job.CutflowJob;
 import io.cutflow.job.CutflowOptions;
@@ -299,8 +300,12 @@ public final class FaultRig {
 
     /**
      * No asset row without its object (of the recorded size) and no object under the processed base without its
-     * row; no half-written or temporary object; every success has its assets and no failure has any.
+     * row; no half-written or temporary object; every success and every review of a result (needs_manual_review
+     * with a review reason) has its assets, and no failure has any.
      */
+    private static final String REVIEW_REASONS = java.util.stream.Stream.of(ReviewReason.values())
+            .map(r -> "'" + r.code() + "'").collect(java.util.stream.Collectors.joining(", "));
+
     public static void assertRowsAndObjectsAgree(Outcome outcome) throws Exception {
         Set<String> rowPaths = new HashSet<>();
         try (Connection c = DriverManager.getConnection(outcome.jdbcUrl(), "postgres", "");
@@ -318,7 +323,8 @@ public final class FaultRig {
         for (String key : outcome.objects()) {
             assertThat(rowPaths).as("asset row of object " + key).contains(outcome.processed() + "/" + key);
         }
-        assertThat(TableSnapshot.count(outcome.jdbcUrl(), "SELECT count(*) FROM processing_jobs j WHERE (j.status = 'success')"
+        assertThat(TableSnapshot.count(outcome.jdbcUrl(), "SELECT count(*) FROM processing_jobs j WHERE (j.status = 'success'"
+                + " OR (j.status = 'needs_manual_review' AND j.error_class IN (" + REVIEW_REASONS + ")))"
                 + " <> EXISTS (SELECT 1 FROM result_assets a WHERE a.md5 = j.md5 AND a.template_id = j.template_id"
                 + " AND a.template_version = j.template_version)"))
                 .as("jobs whose assets contradict their status").isZero();

@@ -29,13 +29,16 @@ public final class HostileObjects {
     public enum Route { LOCAL, S3, EVENTS }
 
     /** The one outcome of an object. */
-    public sealed interface Verdict permits Success, Failed, Refused, Skipped {}
+    public sealed interface Verdict permits Success, Review, Failed, Refused, Skipped {}
 
     /** An image_urls row whose job succeeded with an original of this size and its two assets. */
     public record Success(int width, int height) implements Verdict {}
 
     /** An image_urls row whose job failed with this class and a message, and no assets. */
     public record Failed(String errorClass) implements Verdict {}
+
+    /** Decoded but doubtful (issue 24): needs_manual_review with its reason, the assets written for an operator. */
+    public record Review(String reason, int width) implements Verdict {}
 
     /** A discovery_failures row of this class (at the url's storable form), no image_urls row. */
     public record Refused(String errorClass) implements Verdict {}
@@ -75,6 +78,7 @@ public final class HostileObjects {
         for (Map.Entry<String, HostileCorpus.Case> c : corpus.entrySet()) {
             HostileCorpus.Case content = c.getValue();
             Verdict verdict = content.bytes().length > maxObjectBytes ? new Refused(ContentHasher.TOO_LARGE)
+                    : content.good() && content.review() != null ? new Review(content.review(), content.width())
                     : content.good() ? new Success(content.width(), content.height()) : new Failed(content.expectedClass());
             entries.add(new Entry("content/" + c.getKey(), content.bytes(), null, verdict, all));
         }

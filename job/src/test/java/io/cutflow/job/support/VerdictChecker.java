@@ -68,6 +68,13 @@ public final class VerdictChecker {
                 assertThat(row.status()).as(what).isEqualTo("success");
                 assertThat(new int[] {row.width(), row.height(), row.assets()}).as(what)
                         .containsExactly(s.width(), s.height(), 2);
+            } else if (verdict instanceof HostileObjects.Review r) {
+                assertThat(failure).as(what).isNull();
+                assertThat(row).as(what).isNotNull();
+                assertThat(row.status()).as(what).isEqualTo("needs_manual_review");
+                assertThat(row.errorClass()).as(what).isEqualTo(r.reason());
+                assertThat(row.width()).as(what).isEqualTo(r.width());
+                assertThat(row.assets()).as(what).isEqualTo(2);
             } else if (verdict instanceof Failed f) {
                 assertThat(failure).as(what).isNull();
                 assertThat(row).as(what).isNotNull();

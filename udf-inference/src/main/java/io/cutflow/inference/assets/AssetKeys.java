@@ -3,7 +3,8 @@ package io.cutflow.inference.assets;
 import java.util.regex.Pattern;
 
 /**
- * Deterministic object keys for results: {@code <processed>/<md5[0:2]>/<md5>/<template>-v<version>/<type>.png}.
+ * Deterministic object keys for results: {@code <processed>/<md5[0:2]>/<md5>/<template>-v<version>/<type>.png} (a
+ * JPEG composite: {@code composite.jpg}).
  * A replay writes the same keys (no strays), and the parts are validated so no key can leave the prefix.
  */
 public final class AssetKeys {
@@ -17,9 +18,9 @@ public final class AssetKeys {
         return assetUri(processedBase, md5, templateId, templateVersion, assetType, "png");
     }
 
-    /** The same key with another file extension (JPEG thumbnails). */
-    public static String assetUri(String processedBase, String md5, String templateId, int templateVersion, String assetType,
-            String extension) {
+    /** @param extension png or jpg */
+    public static String assetUri(String processedBase, String md5, String templateId, int templateVersion,
+            String assetType, String extension) {
         if (!extension.equals("png") && !extension.equals("jpg")) {
             throw new IllegalArgumentException("asset extension must be png or jpg: " + extension);
         }

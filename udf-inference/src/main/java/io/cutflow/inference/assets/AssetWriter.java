@@ -5,6 +5,8 @@ import io.cutflow.inference.AssetType;
 import io.cutflow.inference.FailureClass;
 import io.cutflow.inference.ImageRejectedException;
 import io.cutflow.inference.ParameterTemplate;
+import io.cutflow.inference.compose.CompositeEncoder;
+import io.cutflow.inference.compose.Compositor;
 import io.cutflow.inference.image.ForegroundBox;
 import io.cutflow.inference.image.PngEncoder;
 import io.cutflow.inference.image.Thumbnail;
@@ -22,10 +24,12 @@ public final class AssetWriter {
 
     private final String processedBase;
     private final PngEncoder encoder;
+    private final CompositeEncoder compositeEncoder;
 
     public AssetWriter(String processedBase, int pngCompressionLevel) {
         this.processedBase = processedBase;
         this.encoder = new PngEncoder(pngCompressionLevel);
+        this.compositeEncoder = new CompositeEncoder(pngCompressionLevel);
     }
 
     /**
@@ -65,7 +69,7 @@ public final class AssetWriter {
         List<AssetRecord> records = new ArrayList<>();
         for (AssetType type : template.assets()) {
             String uri = AssetKeys.assetUri(processedBase, md5, template.id(), template.version(), type.code(),
-                    type.extension());
+                    type == AssetType.COMPOSITE ? template.composition().format().extension() : type.extension());
             if (!existed(uri)) {
                 created.add(uri); // before the write: a write that fails half-way may leave something too
             }
@@ -93,6 +97,15 @@ public final class AssetWriter {
                 case ORIGINAL_THUMBNAIL -> {
                     Thumbnail t = Thumbnail.of(bgr, null, width, height);
                     record = AssetRecord.whole(type.code(), uri, t.width(), t.height(), store(uri, t.jpeg()), primary);
+                }
+                case COMPOSITE -> {
+                    Compositor.Placed placed = Compositor.compose(template.composition(), bgr, alpha, width, height);
+                    if (placed == null) {
+                        continue; // nothing in the foreground to place
+                    }
+                    byte[] bytes = compositeEncoder.encode(template.composition(), placed.canvas());
+                    record = AssetRecord.whole(type.code(), uri, placed.canvas().getWidth(), placed.canvas().getHeight(),
+                            store(uri, bytes), primary);
                 }
                 default -> throw new IllegalStateException("unknown asset type " + type);
             }

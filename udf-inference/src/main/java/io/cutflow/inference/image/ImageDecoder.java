@@ -29,8 +29,17 @@ public final class ImageDecoder {
         this.maxPixels = maxPixels;
     }
 
-    /** A decoded image and the format name its reader reported. */
-    public record Decoded(BufferedImage image, String format) {}
+    /**
+     * A decoded image and the format name its reader reported.
+     *
+     * @param truncation the reader's warning when the data ended before the picture did but it still decoded
+     *     (a JPEG fills the rest with grey): the result goes to review with its assets; null for a whole image
+     */
+    public record Decoded(BufferedImage image, String format, String truncation) {
+        public Decoded(BufferedImage image, String format) {
+            this(image, format, null);
+        }
+    }
 
     public Decoded decode(byte[] bytes) throws ImageRejectedException {
         return decode(bytes, reader -> { });
@@ -72,14 +81,13 @@ public final class ImageDecoder {
                 ImageReadParam param = reader.getDefaultReadParam();
                 started.accept(reader);
                 BufferedImage image = reader.read(0, param); // animated GIF/WebP, TIFF: the first frame or page
-                if (truncation.warning() != null) {
-                    throw new ImageRejectedException(FailureClass.TRUNCATED, format + " data ends early ("
-                            + truncation.warning() + ", " + bytes.length + " bytes): only part of the picture is there");
-                }
                 if (format.equals("jpeg")) {
                     image = ExifOrientation.apply(image, ExifOrientation.read(bytes));
                 }
-                return new Decoded(image, format);
+                // data that ends early but still decodes is not refused here: its assets show an operator how much
+                // is missing (io.cutflow.inference.review); data that cannot be decoded at all fails as truncated below
+                return new Decoded(image, format, truncation.warning() == null ? null
+                        : format + " data ends early (" + truncation.warning() + ", " + bytes.length + " bytes)");
             } finally {
                 reader.dispose();
             }

@@ -52,14 +52,20 @@ public final class MaskTranslator {
         return tables;
     }
 
-    /** The output plane, activated and clamped to [0,1], resized bilinearly to width x height, as 0..255 bytes. */
-    public byte[] toAlpha(float[] outputPlane, int width, int height) {
-        int sw = profile.inputWidth();
-        int sh = profile.inputHeight();
+    /** The output plane activated and clamped to [0,1], at the model's resolution. */
+    public float[] activate(float[] outputPlane) {
         float[] activated = new float[outputPlane.length];
         for (int i = 0; i < outputPlane.length; i++) {
             activated[i] = Math.min(1f, Math.max(0f, profile.activate(outputPlane[i])));
         }
+        return activated;
+    }
+
+    /** The output plane, activated and clamped to [0,1], resized bilinearly to width x height, as 0..255 bytes. */
+    public byte[] toAlpha(float[] outputPlane, int width, int height) {
+        int sw = profile.inputWidth();
+        int sh = profile.inputHeight();
+        float[] activated = activate(outputPlane);
         byte[] alpha = new byte[width * height];
         float scaleX = (float) sw / width;
         float scaleY = (float) sh / height;

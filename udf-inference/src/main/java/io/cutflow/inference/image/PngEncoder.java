@@ -47,6 +47,34 @@ public final class PngEncoder {
         });
     }
 
+    /** An RGBA PNG from packed ARGB ints (a composed canvas); alpha 0 is written as 0,0,0,0. */
+    public byte[] encodeArgb(int[] argb, int width, int height) {
+        ImageInfo info = new ImageInfo(width, height, 8, true, false, false);
+        return encode(info, (line, y) -> {
+            for (int x = 0, o = 0, i = y * width; x < width; x++, o += 4, i++) {
+                int p = argb[i];
+                boolean visible = (p >>> 24) != 0;
+                line[o] = visible ? (byte) (p >> 16) : 0;
+                line[o + 1] = visible ? (byte) (p >> 8) : 0;
+                line[o + 2] = visible ? (byte) p : 0;
+                line[o + 3] = (byte) (p >>> 24);
+            }
+        });
+    }
+
+    /** An RGB PNG from packed ARGB ints whose alpha is opaque everywhere (a canvas on a colour). */
+    public byte[] encodeRgb(int[] argb, int width, int height) {
+        ImageInfo info = new ImageInfo(width, height, 8, false, false, false);
+        return encode(info, (line, y) -> {
+            for (int x = 0, o = 0, i = y * width; x < width; x++, o += 3, i++) {
+                int p = argb[i];
+                line[o] = (byte) (p >> 16);
+                line[o + 1] = (byte) (p >> 8);
+                line[o + 2] = (byte) p;
+            }
+        });
+    }
+
     private interface RowFiller {
         void fill(byte[] line, int y);
     }

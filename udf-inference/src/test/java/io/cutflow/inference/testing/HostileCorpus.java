@@ -19,17 +19,21 @@ import java.util.Random;
 
 /**
  * Awkward and hostile inputs, each with the outcome the job must reach: good images in every codec variant
- * users upload (must succeed) and junk, bombs and lookalikes (must fail with a named class).
+ * users upload (must succeed), doubtful ones that decode (a 100:1 banner, a flat or over-exposed picture, a JPEG that
+ * ends early: needs_manual_review with their reason and their assets) and junk, bombs and lookalikes (must fail with a
+ * named class).
  */
 public final class HostileCorpus {
 
     private HostileCorpus() {}
 
     /**
-     * @param expectedClass null for a success
-     * @param width expected stored width of a success (after EXIF orientation), 0 for failures
+     * @param expectedClass null for an image that decodes
+     * @param width expected stored width of a decoded image (after EXIF orientation), 0 for failures
+     * @param review the review reason (io.cutflow.inference.review.ReviewReason) of a decoded image that is
+     *     needs_manual_review, null for a success
      */
-    public record Case(byte[] bytes, String expectedClass, int width, int height) {
+    public record Case(byte[] bytes, String expectedClass, int width, int height, String review) {
         public boolean good() {
             return expectedClass == null;
         }
@@ -51,9 +55,12 @@ public final class HostileCorpus {
         cases.put("first-frame.gif", good(encode(convert(photo, BufferedImage.TYPE_BYTE_INDEXED), "gif"), 360, 270));
         cases.put("image.bmp", good(encode(photo, "bmp"), 360, 270));
         cases.put("image.tiff", good(encode(photo, "tiff"), 360, 270));
-        cases.put("banner-100-to-1.jpg", good(TestImages.jpeg(scaled(photo, 3000, 30), 0.9f), 3000, 30));
-        cases.put("tiny-1x1.png", good(encode(scaled(photo, 1, 1), "png"), 1, 1));
-        cases.put("sliver-2x400.png", good(encode(scaled(photo, 2, 400), "png"), 2, 400));
+        cases.put("banner-100-to-1.jpg", review(TestImages.jpeg(scaled(photo, 3000, 30), 0.9f), 3000, 30, "extreme_aspect_ratio"));
+        cases.put("tiny-1x1.png", review(encode(scaled(photo, 1, 1), "png"), 1, 1, "flat_image"));
+        cases.put("sliver-2x400.png", review(encode(scaled(photo, 2, 400), "png"), 2, 400, "extreme_aspect_ratio"));
+        cases.put("pure-black.png", review(encode(flat(640, 480, 0x000000), "png"), 640, 480, "flat_image"));
+        cases.put("pure-white.jpg", review(TestImages.jpeg(flat(640, 480, 0xffffff), 0.9f), 640, 480, "flat_image"));
+        cases.put("over-exposed.jpg", review(TestImages.jpeg(exposed(photo, 4), 0.9f), 360, 270, "overexposed"));
 
         cases.put("empty.jpg", bad(new byte[0], "empty"));
         cases.put("text.jpg", bad("just some text, named like a photo\n".getBytes(StandardCharsets.UTF_8), "undecodable"));
@@ -61,7 +68,8 @@ public final class HostileCorpus {
         cases.put("page.png", bad("<!DOCTYPE html><html><body>404</body></html>".getBytes(StandardCharsets.UTF_8), "undecodable"));
         cases.put("truncated.jpg", bad(Arrays.copyOf(TestImages.jpeg(photo, 0.9f), 300), "undecodable"));
         byte[] wholeJpeg = TestImages.jpeg(photo, 0.9f);
-        cases.put("truncated-80-percent.jpg", bad(Arrays.copyOf(wholeJpeg, wholeJpeg.length * 8 / 10), "truncated"));
+        // still decodes (the rest grey): its assets go to review so an operator sees how much is missing
+        cases.put("truncated-80-percent.jpg", review(Arrays.copyOf(wholeJpeg, wholeJpeg.length * 8 / 10), 360, 270, "truncated"));
         byte[] wholePng = TestImages.png(photo);
         cases.put("truncated-half.png", bad(Arrays.copyOf(wholePng, wholePng.length / 2), "truncated"));
         cases.put("icon.ico", good(icoWithPngEntry(TestImages.png(scaled(photo, 64, 48)), 64, 48), 64, 48));
@@ -99,11 +107,40 @@ public final class HostileCorpus {
     }
 
     private static Case good(byte[] bytes, int width, int height) {
-        return new Case(bytes, null, width, height);
+        return new Case(bytes, null, width, height, null);
+    }
+
+    private static Case review(byte[] bytes, int width, int height, String reason) {
+        return new Case(bytes, null, width, height, reason);
     }
 
     private static Case bad(byte[] bytes, String failureClass) {
-        return new Case(bytes, failureClass, 0, 0);
+        return new Case(bytes, failureClass, 0, 0, null);
+    }
+
+    private static BufferedImage flat(int width, int height, int rgb) {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                image.setRGB(x, y, rgb);
+            }
+        }
+        return image;
+    }
+
+    /** The photo {@code factor} times brighter, clipped: as if shot that many stops over. */
+    public static BufferedImage exposed(BufferedImage photo, int factor) {
+        BufferedImage bright = new BufferedImage(photo.getWidth(), photo.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
+        for (int y = 0; y < photo.getHeight(); y++) {
+            for (int x = 0; x < photo.getWidth(); x++) {
+                int rgb = photo.getRGB(x, y);
+                int r = Math.min(255, ((rgb >> 16) & 0xff) * factor);
+                int g = Math.min(255, ((rgb >> 8) & 0xff) * factor);
+                int b = Math.min(255, (rgb & 0xff) * factor);
+                bright.setRGB(x, y, (r << 16) | (g << 8) | b);
+            }
+        }
+        return bright;
     }
 
     private static BufferedImage convert(BufferedImage source, int type) {

@@ -1,0 +1,122 @@
+package io.cutflow.job.compose;
+
+import io.cutflow.inference.testing.TestImages;
+import io.cutflow.job.CutflowOptions;
+import io.cutflow.job.db.DatabaseSettings;
+import io.cutflow.job.db.SchemaMigrator;
+import io.cutflow.job.support.JobRunner;
+import io.cutflow.job.support.PostgresServer;
+import io.cutflow.job.support.TableSnapshot;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.awt.image.BufferedImage;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The shipped templates end to end (V12): ecommerce-high-precision's latest version (guided upsampling) writes its
+ * assets and a white 2000x2000 square JPEG composite with its result_assets row; social-fast stays one plain
+ * transparent PNG.
+ */
+class ShippedTemplatesTest {
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = JobRunner.miniCluster();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void ecommerceHighPrecisionWritesAWhiteSquareAndSocialFastStaysPlain() throws Exception {
+        Path raw = Files.createDirectories(dir.resolve("raw"));
+        Files.write(raw.resolve("koala.jpg"), TestImages.jpeg(TestImages.composite("koala", 640, 480, 31).image(), 0.9f));
+        Files.write(raw.resolve("bee.jpg"), TestImages.jpeg(TestImages.composite("bee", 480, 640, 32).image(), 0.9f));
+        Path processed = dir.resolve("processed");
+        String jdbcUrl = PostgresServer.newDatabase("shipped_templates");
+        Configuration config = JobRunner.config(raw, processed, jdbcUrl, true);
+        config.set(CutflowOptions.TEMPLATES, List.of("ecommerce-high-precision", "social-fast"));
+        JobRunner.start(config, 1, "shipped-templates").getJobExecutionResult().get(5, TimeUnit.MINUTES);
+
+        assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM processing_jobs WHERE status = 'success'"
+                + " AND template_id = 'ecommerce-high-precision' AND template_version = 2"
+                + " AND parameters::jsonb -> 'composition' @> '{\"canvas\": \"2000x2000\", \"background\": \"#FFFFFF\","
+                + " \"format\": \"jpeg\"}' AND parameters::jsonb -> 'refinement' = '[\"guided_upsample\"]'"))
+                .isEqualTo(2);
+        assertThat(assetTypes(jdbcUrl, "ecommerce-high-precision"))
+                .containsOnly("alpha_mask,composite,foreground_only,transparent_png");
+        assertThat(assetTypes(jdbcUrl, "social-fast")).containsOnly("transparent_png");
+
+        try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", "");
+                ResultSet rs = c.createStatement().executeQuery("SELECT storage_path, width, height, file_size_bytes,"
+                        + " is_primary FROM result_assets WHERE asset_type = 'composite'")) {
+            int composites = 0;
+            while (rs.next()) {
+                String path = rs.getString(1);
+                assertThat(path).endsWith("/ecommerce-high-precision-v2/composite.jpg");
+                assertThat(rs.getInt(2)).isEqualTo(2000);
+                assertThat(rs.getInt(3)).isEqualTo(2000);
+                assertThat(rs.getBoolean(5)).as("transparent_png stays the primary asset").isFalse();
+                Path file = Path.of(path.startsWith("file:") ? URI.create(path) : URI.create("file://" + path));
+                assertThat(Files.size(file)).isEqualTo(rs.getLong(4));
+                BufferedImage image = TestImages.read(Files.readAllBytes(file));
+                assertThat(image.getWidth()).isEqualTo(2000);
+                assertThat(image.getHeight()).isEqualTo(2000);
+                for (int[] p : new int[][] {{0, 0}, {1999, 0}, {0, 1999}, {1999, 1999}, {1000, 20}, {20, 1000}}) {
+                    assertThat(image.getRGB(p[0], p[1]) & 0xffffff).as("margin pixel %d,%d", p[0], p[1]).isEqualTo(0xffffff);
+                }
+                composites++;
+            }
+            assertThat(composites).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void theSchemaRefusesACompositeWithoutItsComposition() throws Exception {
+        String jdbcUrl = PostgresServer.newDatabase("composition_check");
+        SchemaMigrator.migrate(new DatabaseSettings(jdbcUrl, "postgres", ""), SchemaMigrator.AUTO_PARTITIONS);
+        try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", ""); Statement s = c.createStatement()) {
+            assertThatThrownBy(() -> s.execute("INSERT INTO param_templates (template_id, version, model_profile, assets)"
+                    + " VALUES ('shop', 1, 'isnet-medium', ARRAY['composite'])"))
+                    .hasMessageContaining("param_templates_composition_check");
+            s.execute("INSERT INTO param_templates (template_id, version, model_profile, assets, composition)"
+                    + " VALUES ('shop', 1, 'isnet-medium', ARRAY['composite'], '{\"canvas\": \"1:1\"}')");
+            try (ResultSet rs = s.executeQuery("SELECT template_id || '@' || version FROM param_templates"
+                    + " WHERE composition IS NOT NULL ORDER BY 1")) {
+                List<String> rows = new ArrayList<>();
+                while (rs.next()) {
+                    rows.add(rs.getString(1));
+                }
+                assertThat(rows).containsExactly("ecommerce-high-precision@2", "shop@1");
+            }
+        }
+    }
+
+    /** The asset types of each job of the template, sorted and joined. */
+    private static List<String> assetTypes(String jdbcUrl, String template) throws Exception {
+        List<String> out = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", "");
+                ResultSet rs = c.createStatement().executeQuery("SELECT string_agg(asset_type, ',' ORDER BY asset_type)"
+                        + " FROM result_assets WHERE template_id = '" + template + "' GROUP BY md5")) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        assertThat(out).hasSize(2);
+        return out;
+    }
+}
