@@ -27,6 +27,7 @@ COMMENT ON COLUMN notification_digests.from_at IS 'Failures with finished_at aft
 COMMENT ON COLUMN notification_digests.to_at IS '...and up to this (the notifier''s now minus its settle time)';
 COMMENT ON COLUMN notification_digests.failures IS 'Failed and needs_manual_review job rows in the period';
 COMMENT ON COLUMN notification_digests.payload IS 'The body sent, exactly';
+COMMENT ON COLUMN notification_digests.created_at IS 'When the digest was built';
 COMMENT ON COLUMN notification_digests.sent_at IS 'When the receiver accepted it (2xx); NULL while it waits';
 COMMENT ON COLUMN notification_digests.attempts IS 'Sends tried';
 COMMENT ON COLUMN notification_digests.last_error IS 'Why the last send failed';

@@ -28,8 +28,8 @@ public final class ConsoleQueries {
     static final int SEARCH_URLS = 500;
     static final int FAILURE_ROWS = 100;
     static final int CONTENT_URLS = 1000;
-    /** The failures page counts matching rows up to this many ("10000+"). */
-    static final long COUNT_CAP = 10_000;
+    /** The failures page counts matching rows up to this many ("1000+"); "Retry all" counts the exact set. */
+    static final long COUNT_CAP = 1_000;
 
     private final ConsoleDatabase db;
     private final AssetLinks links;
