@@ -25,7 +25,7 @@ import java.util.Arrays;
 final class TierMover {
 
     /** Where a kill may strike; the tests stop the move at one of these to play a crash. */
-    enum Step { SELECTED, COPIED, ROW_MOVED }
+    enum Step { SELECTED, COPIED, ROW_MOVED, OLD_DELETED }
 
     /** Called after each step; the production one does nothing. */
     interface Fault {
@@ -136,6 +136,7 @@ final class TierMover {
         }
         if (oldBytes != null) {
             ObjectStore.delete(old);
+            fault.after(Step.OLD_DELETED, asset);
         }
         try (PreparedStatement ps = connection.prepareStatement(TierSql.CLEAR_PENDING)) {
             int i = key(ps, 1, asset);
