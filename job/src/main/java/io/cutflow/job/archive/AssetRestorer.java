@@ -47,11 +47,16 @@ final class AssetRestorer {
         long bytes = 0;
         long changed = 0;
         long missing = 0;
+        List<TierMover.Move> moves = new ArrayList<>();
         for (Archived a : archived) {
-            switch (mover.restore(a.asset(), a.hotPath(), Timestamp.from(now))) {
+            moves.add(TierMover.Move.restore(a.asset(), a.hotPath(), Timestamp.from(now)));
+        }
+        List<TierMover.Outcome> outcomes = moves.isEmpty() ? List.of() : mover.move(moves);
+        for (int i = 0; i < outcomes.size(); i++) {
+            switch (outcomes.get(i)) {
                 case MOVED -> {
                     objects++;
-                    bytes += a.asset().size();
+                    bytes += archived.get(i).asset().size();
                 }
                 case CHANGED -> changed++;
                 case MISSING -> missing++;

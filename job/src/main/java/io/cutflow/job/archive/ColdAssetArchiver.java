@@ -12,7 +12,8 @@ import java.util.List;
 
 /**
  * One archive pass: keyset pages of cold hot-tier assets over result_assets' primary key (each page an index range
- * after the last key seen), each asset moved before the next page is read. Memory is one page, time linear in the
+ * after the last key seen), each page moved (copies, one transaction for its
+ * rows, deletes) before the next is read. Memory is one page, time linear in the
  * table: a page never rereads an earlier one.
  */
 final class ColdAssetArchiver {
@@ -44,19 +45,26 @@ final class ColdAssetArchiver {
         StoredAsset last = new StoredAsset("", "", Integer.MIN_VALUE, "", null, 0, null);
         while (true) {
             List<StoredAsset> page = page(last, assetType, Timestamp.from(cutoff));
-            for (StoredAsset asset : page) {
-                if (dryRun) {
+            if (dryRun) {
+                for (StoredAsset asset : page) {
                     objects++;
                     bytes += asset.size();
-                    continue;
                 }
-                switch (mover.archive(asset, ArchivePaths.archiveOf(asset.path(), to))) {
-                    case MOVED -> {
-                        objects++;
-                        bytes += asset.size();
+            } else {
+                List<TierMover.Move> moves = new ArrayList<>(page.size());
+                for (StoredAsset asset : page) {
+                    moves.add(TierMover.Move.archive(asset, ArchivePaths.archiveOf(asset.path(), to)));
+                }
+                List<TierMover.Outcome> outcomes = mover.move(moves);
+                for (int i = 0; i < page.size(); i++) {
+                    switch (outcomes.get(i)) {
+                        case MOVED -> {
+                            objects++;
+                            bytes += page.get(i).size();
+                        }
+                        case CHANGED -> changed++;
+                        case MISSING -> missing++;
                     }
-                    case CHANGED -> changed++;
-                    case MISSING -> missing++;
                 }
             }
             if (page.size() < PAGE) {

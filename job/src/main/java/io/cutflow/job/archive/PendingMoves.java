@@ -29,7 +29,7 @@ final class PendingMoves {
             }
         }
         for (Pending p : pending) {
-            mover.finish(p.asset(), p.old(), p.asset().path(), p.oldIsHot(), null);
+            mover.finish(p.asset(), p.old(), p.oldIsHot());
         }
         return pending.size();
     }

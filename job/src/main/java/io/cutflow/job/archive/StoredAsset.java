@@ -14,6 +14,10 @@ record StoredAsset(String md5, String templateId, int templateVersion, String as
                 rs.getTimestamp("created_at"));
     }
 
+    StoredAsset withPath(String otherPath) {
+        return new StoredAsset(md5, templateId, templateVersion, assetType, otherPath, size, createdAt);
+    }
+
     @Override
     public String toString() {
         return md5 + " " + templateId + "@" + templateVersion + " " + assetType;
