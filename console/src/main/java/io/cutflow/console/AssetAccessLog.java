@@ -34,8 +34,8 @@ public final class AssetAccessLog implements AutoCloseable {
     static final int MAX_PENDING = 100_000;
     static final int BATCH = 5_000;
     private static final Duration RESOLUTION = Duration.ofHours(1);
-    /** An asset's path: .../<md5>/<template>-v<version>/<asset>.png, hot or archived. */
-    private static final Pattern ASSET = Pattern.compile("/([0-9a-f]{32})/[^/]+/[^/]+\\.png$");
+    /** An asset's path, hot or archived: .../<md5>/<template>-v<version>/<asset>.<ext> (composites may be .jpg). */
+    private static final Pattern ASSET = Pattern.compile("/([0-9a-f]{32})/[^/]+-v\\d+/[^/]+$");
 
     static final String TOUCH = """
             UPDATE result_assets SET last_accessed_at = ?

@@ -31,7 +31,7 @@ class AssetAccessLogTest {
         DatabaseSettings db = new DatabaseSettings(PostgresServer.newDatabase("access_log"), "postgres", "");
         SchemaMigrator.migrate(db, 4);
         Path processed = Files.createDirectories(dir.resolve("processed"));
-        String s3 = "s3://processed/assets/aa/" + "a".repeat(32) + "/default-v1/alpha_mask.png";
+        String s3 = "s3://processed/assets/aa/" + "a".repeat(32) + "/default-v1/composite.jpg";
         String local = processed + "/bb/" + "b".repeat(32) + "/default-v1/alpha_mask.png";
         String unseen = processed + "/cc/" + "c".repeat(32) + "/default-v1/alpha_mask.png";
         String old = processed + "/dd/" + "d".repeat(32) + "/default-v1/alpha_mask.png";

@@ -1,7 +1,7 @@
 package io.cutflow.job.archive;
 
 /**
- * Where an archived asset goes: the same relative key ({@code <md5[0:2]>/<md5>/<template>-v<version>/<asset>.png},
+ * Where an archived asset goes: the same relative key ({@code <md5[0:2]>/<md5>/<template>-v<version>/<asset file>},
  * the last four parts of its path) under the archive location, by default {@code <processed>-archive} beside the
  * processed location the asset was written to (s3://bucket/assets -> s3://bucket/assets-archive).
  */
