@@ -72,6 +72,10 @@ public final class AssetLinks implements AutoCloseable {
         if (location == null) {
             return Optional.empty();
         }
+        AssetAccessLog log = accessLog;
+        if (log != null) {
+            log.record(location); // a link handed out is an access (bin/cutflow archive keeps served assets hot)
+        }
         if (isS3(location)) {
             return presign(location);
         }
@@ -190,8 +194,18 @@ public final class AssetLinks implements AutoCloseable {
         return builder.build();
     }
 
+    private volatile AssetAccessLog accessLog;
+
+    /** Records every link handed out in {@code log}, which is flushed and closed with these links. */
+    void recordAccessIn(AssetAccessLog log) {
+        this.accessLog = log;
+    }
+
     @Override
     public void close() {
+        if (accessLog != null) {
+            accessLog.close();
+        }
         presigner.close();
     }
 }

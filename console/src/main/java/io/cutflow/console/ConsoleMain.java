@@ -239,6 +239,7 @@ public final class ConsoleMain {
                     s3PublicEndpoint, env);
             RetryRuns retries = new RetryRuns(new JobRetry(config));
             ConsoleDatabase database = new ConsoleDatabase(db);
+            AssetAccessLog.attach(links, database);
             BoardSnapshots board = new BoardSnapshots(new BoardQueries(database), BOARD_REFRESH, BACKLOG_REFRESH);
             ConsoleServer.Services services = new ConsoleServer.Services(new ConsoleQueries(database, links), links, retries,
                     new TemplateCatalog(database, links), board, new ReviewMarks(database),

@@ -3,6 +3,7 @@ package io.cutflow.job.launcher;
 import io.cutflow.job.CutflowJob;
 import io.cutflow.job.CutflowOptions;
 import io.cutflow.job.JobArguments;
+import io.cutflow.job.archive.ArchiveCommand;
 import io.cutflow.job.bootstrap.DedupStateBootstrap;
 import io.cutflow.job.export.ExportCommand;
 import io.cutflow.job.db.DatabaseSettings;
@@ -47,6 +48,9 @@ public final class CutflowCli {
                 System.exit(1);
             }
         }
+        if (args.length > 0 && (args[0].equals("archive") || args[0].equals("restore"))) {
+            System.exit(ArchiveCommand.run(args[0], Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+        }
         if (args.length > 0 && args[0].equals("refresh-views")) {
             System.exit(RefreshViewsCommand.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
         }
@@ -73,6 +77,8 @@ public final class CutflowCli {
                     + " [--url-prefix P] [--md5 M ...] [--run ID] [--dry-run]");
             System.err.println("       bin/cutflow retry --jdbc-url URL [--template ID[@VERSION]] [--status failed|needs_manual_review] ...");
             System.err.println("       bin/cutflow refresh-views --jdbc-url URL [--every DURATION]");
+            System.err.println("       bin/cutflow archive --jdbc-url URL [--asset-type T] [--not-accessed-for 90d] [--to URI] [--dry-run]");
+            System.err.println("       bin/cutflow restore --jdbc-url URL --md5 M [--template ID[@VERSION]] [--asset-type T]");
             System.err.println("       bin/cutflow export --jdbc-url URL --since T --until T [--template ID] [--format csv|jsonl] [--output FILE]");
             System.exit(2);
         }

@@ -126,5 +126,6 @@ final class ResultUpserts {
                 storage_path = EXCLUDED.storage_path, width = EXCLUDED.width, height = EXCLUDED.height,
                 file_size_bytes = EXCLUDED.file_size_bytes, is_primary = EXCLUDED.is_primary,
                 bbox_x = EXCLUDED.bbox_x, bbox_y = EXCLUDED.bbox_y, bbox_width = EXCLUDED.bbox_width,
-                bbox_height = EXCLUDED.bbox_height""";
+                bbox_height = EXCLUDED.bbox_height,
+                storage_tier = 'hot', hot_storage_path = NULL, pending_delete = NULL""";
 }

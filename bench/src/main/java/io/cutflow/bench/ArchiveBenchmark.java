@@ -1,0 +1,175 @@
+package io.cutflow.bench;
+
+import io.cutflow.job.archive.ArchiveCommand;
+import io.cutflow.job.db.DatabaseSettings;
+import io.cutflow.job.db.SchemaMigrator;
+import io.cutflow.job.launcher.EmbeddedDatabase;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.fs.FileSystem;
+
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code bin/cutflow archive} at scale on a local folder: N small assets (1-4 KB, two per image) in result_assets on
+ * an embedded PostgreSQL, all cold. Baseline in the same run: a plain copy of the same objects (read, write beside)
+ * in the same order. Then the real archive pass (copy, row update, verified delete per asset). Reports objects and
+ * bytes moved, rates, and the heap: used after a full GC before and after, and the peak sampled during the pass,
+ * which must not grow with N (run it with a small heap, BENCH_JAVA_OPTS=-Xmx64m, to make that a hard limit).
+ *
+ * <p>{@code bench/run ArchiveBenchmark [assets=100000]}
+ */
+public final class ArchiveBenchmark {
+
+    private static final String INSERT = """
+            INSERT INTO result_assets (md5, template_id, template_version, asset_type, storage_path, width, height,
+                file_size_bytes, created_at)
+            SELECT a.md5, 'default', 1, a.asset_type, a.storage_path, 8, 8, a.size, ?
+            FROM unnest(?::text[], ?::text[], ?::text[], ?::bigint[]) AS a(md5, asset_type, storage_path, size)""";
+
+    public static void main(String[] args) throws Exception {
+        int assets = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
+        Path work = Files.createTempDirectory("cutflow-archive-bench");
+        Path processed = work.resolve("processed");
+        Path baseline = work.resolve("baseline-copy");
+        System.out.printf("assets=%,d, heap max %d MB, cores=%d, folder %s%n", assets,
+                Runtime.getRuntime().maxMemory() >> 20, Runtime.getRuntime().availableProcessors(), work);
+        FileSystem.initialize(new Configuration(), null);
+        try (EmbeddedDatabase pg = EmbeddedDatabase.start(work.resolve("pg"), true)) {
+            DatabaseSettings db = new DatabaseSettings(pg.jdbcUrl("postgres"), "postgres", "");
+            SchemaMigrator.migrate(db, 16);
+            long t0 = System.nanoTime();
+            long totalBytes = load(db, processed, assets);
+            System.out.printf("loaded %,d assets, %,d bytes in %.1f s%n", assets, totalBytes, secs(t0));
+
+            // baseline: the same objects copied plainly, in the archive's order (primary key), to another folder
+            long t1 = System.nanoTime();
+            long copied = 0;
+            List<Path> files;
+            try (var walk = Files.walk(processed)) {
+                files = walk.filter(Files::isRegularFile).sorted().toList();
+            }
+            for (Path f : files) {
+                Path target = baseline.resolve(processed.relativize(f));
+                Files.createDirectories(target.getParent());
+                byte[] bytes = Files.readAllBytes(f);
+                Files.write(target, bytes);
+                copied += bytes.length;
+            }
+            double baselineSecs = secs(t1);
+            System.out.printf("baseline (plain copy): %,d objects, %,d bytes in %.1f s: %,.0f objects/s, %.1f MB/s%n",
+                    files.size(), copied, baselineSecs, files.size() / baselineSecs, copied / baselineSecs / 1e6);
+            files = null;
+
+            MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+            System.gc();
+            long heapBefore = memory.getHeapMemoryUsage().getUsed();
+            AtomicLong peak = new AtomicLong();
+            Thread sampler = new Thread(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    peak.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
+                    try {
+                        Thread.sleep(50);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            sampler.setDaemon(true);
+            sampler.start();
+            long t2 = System.nanoTime();
+            ArchiveCommand.Moved moved = ArchiveCommand.execute(ArchiveCommand.parse("archive",
+                    new String[] {"--jdbc-url", db.jdbcUrl(), "--not-accessed-for", "90d"}), db, System.out);
+            double archiveSecs = secs(t2);
+            sampler.interrupt();
+            System.gc();
+            long heapAfter = memory.getHeapMemoryUsage().getUsed();
+            System.out.printf("archive: %,d objects, %,d bytes moved in %.1f s: %,.0f objects/s, %.1f MB/s"
+                            + " (%.2fx the plain copy's time)%n", moved.objects(), moved.bytes(), archiveSecs,
+                    moved.objects() / archiveSecs, moved.bytes() / archiveSecs / 1e6, archiveSecs / baselineSecs);
+            System.out.printf("heap used after full GC: %.1f MB before, %.1f MB after; peak sampled during the pass"
+                    + " %.1f MB (max %d MB)%n", heapBefore / 1e6, heapAfter / 1e6, peak.get() / 1e6,
+                    Runtime.getRuntime().maxMemory() >> 20);
+            long left;
+            try (var walk = Files.walk(processed)) {
+                left = walk.filter(Files::isRegularFile).count();
+            }
+            long archived;
+            try (var walk = Files.walk(work.resolve("processed-archive"))) {
+                archived = walk.filter(Files::isRegularFile).count();
+            }
+            System.out.printf("check: %,d objects left hot, %,d in processed-archive: %s%n", left, archived,
+                    left == 0 && archived == assets && moved.objects() == assets && moved.bytes() == totalBytes
+                            ? "OK" : "MISMATCH");
+            try (Connection c = db.connect(); Statement s = c.createStatement();
+                    var rs = s.executeQuery("SELECT storage_tier, count(*) FROM result_assets GROUP BY 1")) {
+                while (rs.next()) {
+                    System.out.printf("rows %s: %,d%n", rs.getString(1), rs.getLong(2));
+                }
+            }
+        } finally {
+            // rm, not a walk in this JVM: the benchmark runs in a small heap
+            new ProcessBuilder("rm", "-rf", work.toString()).inheritIO().start().waitFor();
+        }
+    }
+
+    /** N assets, two per image, 1-4 KB of random bytes each, created 200 days ago and never served. */
+    private static long load(DatabaseSettings db, Path processed, int assets) throws Exception {
+        SplittableRandom random = new SplittableRandom(42);
+        long total = 0;
+        Timestamp created = Timestamp.from(Instant.now().minus(Duration.ofDays(200)));
+        try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(INSERT)) {
+            List<String> md5s = new ArrayList<>();
+            List<String> types = new ArrayList<>();
+            List<String> paths = new ArrayList<>();
+            List<Long> sizes = new ArrayList<>();
+            for (int i = 0; i < assets; i++) {
+                String md5 = String.format("%016x%016x", (i / 2) * 0x9E3779B97F4A7C15L, (long) (i / 2)); // spread over folders
+                String type = i % 2 == 0 ? "alpha_mask" : "transparent_png";
+                Path file = processed.resolve(md5.substring(0, 2)).resolve(md5).resolve("default-v1").resolve(type + ".png");
+                byte[] bytes = new byte[1024 + random.nextInt(3072)];
+                random.nextBytes(bytes);
+                Files.createDirectories(file.getParent());
+                Files.write(file, bytes);
+                total += bytes.length;
+                md5s.add(md5);
+                types.add(type);
+                paths.add(file.toString());
+                sizes.add((long) bytes.length);
+                if (md5s.size() == 5000 || i == assets - 1) {
+                    ps.setTimestamp(1, created);
+                    ps.setArray(2, c.createArrayOf("text", md5s.toArray()));
+                    ps.setArray(3, c.createArrayOf("text", types.toArray()));
+                    ps.setArray(4, c.createArrayOf("text", paths.toArray()));
+                    ps.setArray(5, c.createArrayOf("bigint", sizes.toArray()));
+                    ps.executeUpdate();
+                    md5s.clear();
+                    types.clear();
+                    paths.clear();
+                    sizes.clear();
+                }
+            }
+        }
+        try (Connection c = db.connect(); Statement s = c.createStatement()) {
+            s.execute("ANALYZE result_assets");
+        }
+        return total;
+    }
+
+    private static double secs(long since) {
+        return (System.nanoTime() - since) / 1e9;
+    }
+}
