@@ -36,6 +36,9 @@ public final class ConsoleDatabase implements AutoCloseable {
         config.setMaximumPoolSize(POOL_SIZE);
         config.setMinimumIdle(1);
         config.setInitializationFailTimeout(-1); // start even while the database is away; pages then say so
+        // every statement planned with its values: a filter left empty folds away and a LIKE prefix can use its index
+        // (a cached generic plan kept "? IS NULL OR ..." and scanned every url: 1.1 s per filtered failures page)
+        config.setConnectionInitSql("SET plan_cache_mode = force_custom_plan");
         this.pool = new HikariDataSource(config);
     }
 
