@@ -101,7 +101,7 @@ class KafkaDiscoveryTest {
 
                 Map<String, HostileObjects.Verdict> corpus = announceCorpus(kafka, raw);
                 long urlRows = 3 + corpus.values().stream().filter(v -> v instanceof HostileObjects.Success
-                        || v instanceof HostileObjects.Failed).count();
+                        || v instanceof HostileObjects.Review || v instanceof HostileObjects.Failed).count();
                 long refused = corpus.values().stream().filter(v -> v instanceof HostileObjects.Refused).count();
                 FaultRig.await("the corpus's rows and final jobs", Duration.ofMinutes(4), () ->
                         TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM image_urls") >= urlRows
@@ -119,7 +119,8 @@ class KafkaDiscoveryTest {
 
     /** Contents named in image_urls without a final job yet. */
     private static final String UNFINISHED = "SELECT count(*) FROM (SELECT DISTINCT md5 FROM image_urls) u"
-            + " LEFT JOIN processing_jobs j USING (md5) WHERE j.status IS NULL OR j.status NOT IN ('success', 'failed')";
+            + " LEFT JOIN processing_jobs j USING (md5)"
+            + " WHERE j.status IS NULL OR j.status NOT IN ('success', 'failed', 'needs_manual_review')";
 
     /**
      * Writes the corpus's objects that can exist in a local folder, sends one creation event per object an event can
