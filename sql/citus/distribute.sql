@@ -22,7 +22,8 @@
 --   md5 tables (original_images, processing_jobs, result_assets, processing_attempts, review_marks (V11)):
 --     distributed by md5 in one colocation group, so joins on md5 and the sink's per-content writes run shard-locally.
 --   image_urls and discovery_failures: distributed by url in a second colocation group (a url must be unique).
---   param_templates, reprocess_runs, processed_locations (V10), notification_digests (V14): small, replicated to every
+--   param_templates, reprocess_runs, processed_locations (V10), notification_digests (V14),
+--     storage_by_tier (V15): small, replicated to every
 --     node (reference tables).
 --     param_templates keeps V3's immutability trigger on every node, which Citus allows only with
 --     citus.enable_unsafe_triggers (its "unsafe" is about triggers that touch other shards; this one only raises an
@@ -65,6 +66,9 @@ WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'reproces
 
 SELECT create_reference_table('notification_digests')
 WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'notification_digests'::regclass);
+
+SELECT create_reference_table('storage_by_tier')
+WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'storage_by_tier'::regclass);
 
 SELECT create_reference_table('processed_locations')
 WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'processed_locations'::regclass);

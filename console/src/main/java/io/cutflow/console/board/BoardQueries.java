@@ -59,6 +59,11 @@ public final class BoardQueries {
                    count(*) AS assets, sum(file_size_bytes) AS bytes
             FROM result_assets WHERE created_at >= date_trunc('day', now()) - interval '13 days'
             GROUP BY 1, 2 ORDER BY 1, 2""";
+    /** Storage per tier, one sample a day (V15, taken by refresh-views and archive), the last 30 days. */
+    private static final String STORAGE_BY_TIER = """
+            SELECT to_char(day, 'YYYY-MM-DD') AS day, storage_tier, sum(objects) AS objects, sum(bytes) AS bytes
+            FROM storage_by_tier WHERE day >= (now() AT TIME ZONE 'UTC')::date - 29
+            GROUP BY 1, 2 ORDER BY 1, 2""";
     /** Contents hashed (original_images) that have no outcome under any template yet. */
     private static final String BACKLOG = """
             SELECT count(*) AS backlog FROM original_images o
@@ -79,6 +84,7 @@ public final class BoardQueries {
             board.put("nodes", query(c, PER_NODE));
             board.put("top_failures", query(c, TOP_FAILURES));
             board.put("storage", query(c, STORAGE));
+            board.put("storage_by_tier", query(c, STORAGE_BY_TIER));
         }
         return board;
     }

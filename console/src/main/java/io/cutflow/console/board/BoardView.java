@@ -75,17 +75,39 @@ public final class BoardView {
 
     /** Bytes per day, stacked by asset type. */
     public static BarChart storage(Map<String, Object> board) {
-        Map<String, Map<String, Object>> days = new LinkedHashMap<>();
-        for (Map<String, Object> r : rows(board, "storage")) {
-            Map<String, Object> day = days.computeIfAbsent(String.valueOf(r.get("day")), d -> {
+        return BarChart.of(timeline(pivot(rows(board, "storage"), "day", "asset_type", "bytes"), "day", asOf(board),
+                ChronoUnit.DAYS, 14, DAY), "day", assetTypes(board), "bytes");
+    }
+
+    /** The tiers present in the samples, hot first (the tier chart's series). */
+    public static List<String> tiers(Map<String, Object> board) {
+        TreeSet<String> tiers = new TreeSet<>(java.util.Comparator.comparing((String t) -> !t.equals("hot"))
+                .thenComparing(java.util.Comparator.naturalOrder()));
+        for (Map<String, Object> r : rows(board, "storage_by_tier")) {
+            tiers.add(String.valueOf(r.get("storage_tier")));
+        }
+        return new ArrayList<>(tiers);
+    }
+
+    /** Bytes stored per day (the day's last sample), stacked by tier, the last 30 days. */
+    public static BarChart storageByTier(Map<String, Object> board) {
+        return BarChart.of(timeline(pivot(rows(board, "storage_by_tier"), "day", "storage_tier", "bytes"), "day",
+                asOf(board), ChronoUnit.DAYS, 30, DAY), "day", tiers(board), "bytes");
+    }
+
+    /** One row per {@code label} value with a column per {@code series} value holding {@code value}. */
+    private static List<Map<String, Object>> pivot(List<Map<String, Object>> rows, String label, String series,
+            String value) {
+        Map<String, Map<String, Object>> byLabel = new LinkedHashMap<>();
+        for (Map<String, Object> r : rows) {
+            Map<String, Object> row = byLabel.computeIfAbsent(String.valueOf(r.get(label)), l -> {
                 Map<String, Object> m = new LinkedHashMap<>();
-                m.put("day", d);
+                m.put(label, l);
                 return m;
             });
-            day.put(String.valueOf(r.get("asset_type")), r.get("bytes"));
+            row.put(String.valueOf(r.get(series)), r.get(value));
         }
-        return BarChart.of(timeline(new ArrayList<>(days.values()), "day", asOf(board), ChronoUnit.DAYS, 14, DAY), "day",
-                assetTypes(board), "bytes");
+        return new ArrayList<>(byLabel.values());
     }
 
     /** A failure rate as a percentage with one decimal, from a node row. */

@@ -5,12 +5,14 @@ import io.cutflow.job.JobArguments;
 import io.cutflow.job.db.DatabaseSettings;
 import io.cutflow.job.launcher.FlinkFileSystems;
 import io.cutflow.job.source.Printable;
+import io.cutflow.job.views.StorageByTier;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.util.TimeUtils;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -128,6 +130,7 @@ public final class ArchiveCommand {
                         request.templateVersion(), request.assetType(), now);
                 out.printf("restored %d objects, %d bytes (%d changed since selection and left alone, %d missing)%n",
                         t.objects(), t.bytes(), t.changed(), t.missing());
+                sampleStorage(c, t.objects(), out);
                 return new Moved(t.objects(), t.bytes());
             }
             Instant cutoff = now.minus(request.notAccessedFor());
@@ -140,8 +143,22 @@ public final class ArchiveCommand {
                 out.printf("archived %d objects, %d bytes (%d changed since selection and left alone, %d missing,"
                         + " %d unfinished moves of an earlier run completed)%n",
                         t.objects(), t.bytes(), t.changed(), t.missing(), t.finishedFromEarlierRun());
+                sampleStorage(c, t.objects() + t.finishedFromEarlierRun(), out);
             }
             return new Moved(t.objects(), t.bytes());
+        }
+    }
+
+    /** Tiers changed: today's storage sample for the board follows at once (a failed sample does not undo moves). */
+    private static void sampleStorage(Connection c, long moved, PrintStream out) {
+        if (moved == 0) {
+            return;
+        }
+        try {
+            StorageByTier.sample(c);
+        } catch (SQLException e) {
+            out.println("cutflow: the storage sample for the board failed (the next refresh-views takes it): "
+                    + e.getMessage());
         }
     }
 }

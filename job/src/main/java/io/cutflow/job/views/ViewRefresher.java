@@ -15,6 +15,7 @@ import java.time.Instant;
  * {@code bin/cutflow refresh-views} refreshes them once (the chart runs it as a CronJob), {@code --every 15m} keeps
  * refreshing (a host without a scheduler). CONCURRENTLY: readers keep the previous rows until the new ones commit.
  * Each refresh is followed by a line with its duration and row count, so a scheduler's log shows the freshness.
+ * Each pass also takes the day's storage sample ({@link StorageByTier}) for the board's storage-per-tier chart.
  */
 public final class ViewRefresher {
 
@@ -34,9 +35,13 @@ public final class ViewRefresher {
                 rs.next();
                 rows = rs.getLong(1);
             }
+            out.printf("%s refreshed product_assets_view: %,d rows in %.1f s%n", Instant.now(), rows,
+                    (System.nanoTime() - t0) / 1e9);
+            long t1 = System.nanoTime();
+            int samples = StorageByTier.sample(c);
+            out.printf("%s sampled storage_by_tier: %d tier and asset type rows in %.1f s%n", Instant.now(), samples,
+                    (System.nanoTime() - t1) / 1e9);
         }
-        out.printf("%s refreshed product_assets_view: %,d rows in %.1f s%n", Instant.now(), rows,
-                (System.nanoTime() - t0) / 1e9);
         return rows;
     }
 

@@ -154,6 +154,9 @@ class ArchiveCommandTest {
         ArchiveCommand.Moved moved = f.run("archive", TierMover.Fault.NONE);
         assertThat(moved).isEqualTo(new ArchiveCommand.Moved(4, coldBytes));
         f.assertColdArchivedOnce();
+        assertThat(TableSnapshot.count(f.db().jdbcUrl(), "SELECT coalesce(sum(bytes), 0) FROM storage_by_tier"
+                + " WHERE storage_tier = 'archive' AND day = (now() AT TIME ZONE 'UTC')::date"))
+                .as("the board's storage per tier sees the move at once").isEqualTo(coldBytes);
         assertThat(f.run("archive", TierMover.Fault.NONE)).as("a second pass finds nothing").isEqualTo(
                 new ArchiveCommand.Moved(0, 0));
 

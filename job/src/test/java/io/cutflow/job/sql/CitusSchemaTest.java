@@ -49,7 +49,8 @@ class CitusSchemaTest {
             Map.entry("param_templates", "n  r"),
             Map.entry("reprocess_runs", "n  r"),
             Map.entry("processed_locations", "n  r"),
-            Map.entry("notification_digests", "n  r"));
+            Map.entry("notification_digests", "n  r"),
+            Map.entry("storage_by_tier", "n  r"));
 
     @BeforeEach // per test, so that each is reported skipped with the reason
     void needsCitus() {

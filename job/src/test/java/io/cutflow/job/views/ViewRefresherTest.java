@@ -61,6 +61,9 @@ class ViewRefresherTest {
         assertThat(TableSnapshot.count(url, "SELECT count(*) FROM product_assets_view WHERE product_id = 'SKU-77'"))
                 .isEqualTo(1);
         assertThat(log.toString(StandardCharsets.UTF_8)).contains("refreshed product_assets_view: 1 rows");
+        assertThat(TableSnapshot.count(url, "SELECT count(*) FROM storage_by_tier WHERE storage_tier = 'hot'"
+                + " AND asset_type = 'transparent_png' AND objects = 1 AND bytes = 1"))
+                .as("each refresh takes today's storage sample for the board, one row per tier and type").isEqualTo(1);
     }
 
     @Test
