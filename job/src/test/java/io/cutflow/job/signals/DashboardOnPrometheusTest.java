@@ -3,6 +3,7 @@ package io.cutflow.job.signals;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cutflow.job.CutflowOptions;
+import io.cutflow.job.support.DashboardRenderer;
 import io.cutflow.job.support.FailingBackfill;
 import io.cutflow.job.support.FreePort;
 import io.cutflow.job.support.JobRunner;
@@ -74,6 +75,7 @@ class DashboardOnPrometheusTest {
 
         try (PrometheusServer prometheus = PrometheusServer.start(dir.resolve("prometheus-" + System.nanoTime()),
                 List.of("127.0.0.1:" + REPORTER_PORT), List.of(RULES), null)) {
+            Instant started = Instant.now();
             JobClient job = JobRunner.start(config, 2, JOB);
             try {
                 JobRunner.awaitCount(jdbcUrl, "SELECT count(*) FROM processing_jobs",
@@ -104,6 +106,12 @@ class DashboardOnPrometheusTest {
 
                 assertCountersMatchTheTables(prometheus, jdbcUrl);
                 assertRulesSeeTheRealMetrics(prometheus);
+                // the board as it looks on this run: docs/operations.md shows this picture
+                Path png = new DashboardRenderer(prometheus, started, Instant.now(), JOB).render(BOARD,
+                        Path.of("target", "screenshots").toAbsolutePath(), "board-on-prometheus");
+                if (png != null) {
+                    assertThat(Files.size(png)).as("a screenshot of the board").isGreaterThan(10_000);
+                }
             } finally {
                 job.cancel().get(1, TimeUnit.MINUTES);
             }

@@ -105,6 +105,18 @@ public final class PrometheusServer implements AutoCloseable {
         return body.path("data");
     }
 
+    /** A range query's result matrix ({@code [{metric, values: [[t, "v"], ...]}]}); throws on a query error. */
+    public JsonNode queryRange(String expr, Instant start, Instant end, Duration step)
+            throws IOException, InterruptedException {
+        HttpResponse<String> response = get("/api/v1/query_range?query=" + URLEncoder.encode(expr, StandardCharsets.UTF_8)
+                + "&start=" + start.getEpochSecond() + "&end=" + end.getEpochSecond() + "&step=" + step.toSeconds());
+        JsonNode body = JSON.readTree(response.body());
+        if (!"success".equals(body.path("status").asText())) {
+            throw new IllegalArgumentException(expr + ": " + body.path("errorType").asText() + ": " + body.path("error").asText());
+        }
+        return body.path("data").path("result");
+    }
+
     /** The health of every scrape target ("up", "down", "unknown"). */
     public List<String> targetHealth() throws IOException, InterruptedException {
         JsonNode body = JSON.readTree(get("/api/v1/targets").body());
