@@ -4,6 +4,9 @@ import io.cutflow.job.archive.ArchiveCommand;
 import io.cutflow.job.db.DatabaseSettings;
 import io.cutflow.job.db.SchemaMigrator;
 import io.cutflow.job.launcher.EmbeddedDatabase;
+import io.cutflow.job.launcher.FlinkFileSystems;
+import io.cutflow.job.support.ObjectListing;
+import io.cutflow.job.support.RestartableS3Proxy;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.fs.FileSystem;
 
@@ -30,7 +33,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * bytes moved, rates, and the heap: used after a full GC before and after, and the peak sampled during the pass,
  * which must not grow with N (run it with a small heap, BENCH_JAVA_OPTS=-Xmx64m, to make that a hard limit).
  *
- * <p>{@code bench/run ArchiveBenchmark [assets=100000]}
+ * <p>{@code s3} as the second argument runs the same on an s3proxy that checks signatures (its own process, a file
+ * system store), through the same Flink S3 file system plugin the job uses.
+ *
+ * <p>{@code bench/run ArchiveBenchmark [assets=100000] [local|s3]}
  */
 public final class ArchiveBenchmark {
 
@@ -42,12 +48,23 @@ public final class ArchiveBenchmark {
 
     public static void main(String[] args) throws Exception {
         int assets = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
+        boolean onS3 = args.length > 1 && args[1].equals("s3");
         Path work = Files.createTempDirectory("cutflow-archive-bench");
-        Path processed = work.resolve("processed");
-        Path baseline = work.resolve("baseline-copy");
-        System.out.printf("assets=%,d, heap max %d MB, cores=%d, folder %s%n", assets,
+        System.out.printf("assets=%,d on %s, heap max %d MB, cores=%d, folder %s%n", assets, onS3 ? "s3proxy" : "a local folder",
                 Runtime.getRuntime().maxMemory() >> 20, Runtime.getRuntime().availableProcessors(), work);
-        FileSystem.initialize(new Configuration(), null);
+        RestartableS3Proxy s3 = null;
+        String processed;
+        if (onS3) {
+            s3 = RestartableS3Proxy.start();
+            FlinkFileSystems.initialize(RestartableS3Proxy.clientConfig(s3.endpoint(), RestartableS3Proxy.ACCESS_KEY,
+                    RestartableS3Proxy.SECRET_KEY), Path.of(System.getProperty("cutflow.plugins.dir")));
+            processed = s3.createBucket("bench-archive") + "/assets";
+            s3.createBucket("bench-archive-copy");
+        } else {
+            FileSystem.initialize(new Configuration(), null);
+            processed = work.resolve("processed").toString();
+        }
+        String baseline = onS3 ? "s3://bench-archive-copy/assets" : work.resolve("baseline-copy").toString();
         try (EmbeddedDatabase pg = EmbeddedDatabase.start(work.resolve("pg"), true)) {
             DatabaseSettings db = new DatabaseSettings(pg.jdbcUrl("postgres"), "postgres", "");
             SchemaMigrator.migrate(db, 16);
@@ -58,21 +75,16 @@ public final class ArchiveBenchmark {
             // baseline: the same objects copied plainly, in the archive's order (primary key), to another folder
             long t1 = System.nanoTime();
             long copied = 0;
-            List<Path> files;
-            try (var walk = Files.walk(processed)) {
-                files = walk.filter(Files::isRegularFile).sorted().toList();
-            }
-            for (Path f : files) {
-                Path target = baseline.resolve(processed.relativize(f));
-                Files.createDirectories(target.getParent());
-                byte[] bytes = Files.readAllBytes(f);
-                Files.write(target, bytes);
+            List<String> keys = ObjectListing.keys(processed);
+            for (String key : keys) {
+                byte[] bytes = ObjectListing.read(processed + "/" + key);
+                ObjectListing.write(baseline + "/" + key, bytes);
                 copied += bytes.length;
             }
             double baselineSecs = secs(t1);
             System.out.printf("baseline (plain copy): %,d objects, %,d bytes in %.1f s: %,.0f objects/s, %.1f MB/s%n",
-                    files.size(), copied, baselineSecs, files.size() / baselineSecs, copied / baselineSecs / 1e6);
-            files = null;
+                    keys.size(), copied, baselineSecs, keys.size() / baselineSecs, copied / baselineSecs / 1e6);
+            keys = null;
 
             MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
             System.gc();
@@ -103,15 +115,9 @@ public final class ArchiveBenchmark {
             System.out.printf("heap used after full GC: %.1f MB before, %.1f MB after; peak sampled during the pass"
                     + " %.1f MB (max %d MB)%n", heapBefore / 1e6, heapAfter / 1e6, peak.get() / 1e6,
                     Runtime.getRuntime().maxMemory() >> 20);
-            long left;
-            try (var walk = Files.walk(processed)) {
-                left = walk.filter(Files::isRegularFile).count();
-            }
-            long archived;
-            try (var walk = Files.walk(work.resolve("processed-archive"))) {
-                archived = walk.filter(Files::isRegularFile).count();
-            }
-            System.out.printf("check: %,d objects left hot, %,d in processed-archive: %s%n", left, archived,
+            long left = ObjectListing.keys(processed).size();
+            long archived = ObjectListing.keys(processed + "-archive").size();
+            System.out.printf("check: %,d objects left hot, %,d in %s-archive: %s%n", left, archived, processed,
                     left == 0 && archived == assets && moved.objects() == assets && moved.bytes() == totalBytes
                             ? "OK" : "MISMATCH");
             try (Connection c = db.connect(); Statement s = c.createStatement();
@@ -121,13 +127,16 @@ public final class ArchiveBenchmark {
                 }
             }
         } finally {
+            if (s3 != null) {
+                s3.close();
+            }
             // rm, not a walk in this JVM: the benchmark runs in a small heap
             new ProcessBuilder("rm", "-rf", work.toString()).inheritIO().start().waitFor();
         }
     }
 
     /** N assets, two per image, 1-4 KB of random bytes each, created 200 days ago and never served. */
-    private static long load(DatabaseSettings db, Path processed, int assets) throws Exception {
+    private static long load(DatabaseSettings db, String processed, int assets) throws Exception {
         SplittableRandom random = new SplittableRandom(42);
         long total = 0;
         Timestamp created = Timestamp.from(Instant.now().minus(Duration.ofDays(200)));
@@ -139,15 +148,14 @@ public final class ArchiveBenchmark {
             for (int i = 0; i < assets; i++) {
                 String md5 = String.format("%016x%016x", (i / 2) * 0x9E3779B97F4A7C15L, (long) (i / 2)); // spread over folders
                 String type = i % 2 == 0 ? "alpha_mask" : "transparent_png";
-                Path file = processed.resolve(md5.substring(0, 2)).resolve(md5).resolve("default-v1").resolve(type + ".png");
+                String file = processed + "/" + md5.substring(0, 2) + "/" + md5 + "/default-v1/" + type + ".png";
                 byte[] bytes = new byte[1024 + random.nextInt(3072)];
                 random.nextBytes(bytes);
-                Files.createDirectories(file.getParent());
-                Files.write(file, bytes);
+                ObjectListing.write(file, bytes);
                 total += bytes.length;
                 md5s.add(md5);
                 types.add(type);
-                paths.add(file.toString());
+                paths.add(file);
                 sizes.add((long) bytes.length);
                 if (md5s.size() == 5000 || i == assets - 1) {
                     ps.setTimestamp(1, created);
