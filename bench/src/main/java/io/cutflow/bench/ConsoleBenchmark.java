@@ -47,7 +47,9 @@ public final class ConsoleBenchmark {
             String jdbcUrl = pg.jdbcUrl("postgres");
             DatabaseSettings db = new DatabaseSettings(jdbcUrl, "postgres", "");
             SchemaMigrator.migrate(db, 16);
-            try (Connection c = db.connect(); Statement s = c.createStatement()) {
+            // the load's statements run for many minutes: no socket timeout on this connection (url parameters win)
+            try (Connection c = new DatabaseSettings(jdbcUrl + "?socketTimeout=0", "postgres", "").connect();
+                    Statement s = c.createStatement()) {
                 load(s, contents);
             }
             Path keys = work.resolve("keys");

@@ -29,7 +29,10 @@ public final class ViewRefresher {
         long rows;
         long t0 = System.nanoTime();
         try (Connection c = db.connect(); Statement s = c.createStatement()) {
-            s.execute("SET statement_timeout = 0"); // a refresh of a large view takes minutes, by design
+            // a refresh of a large view takes minutes, by design: neither the statement timeout nor the socket read
+            // timeout that guards the job's short statements (DatabaseSettings, 10 minutes) may cut it off
+            s.execute("SET statement_timeout = 0");
+            c.setNetworkTimeout(Runnable::run, 0);
             s.execute(REFRESH);
             try (ResultSet rs = s.executeQuery(COUNT)) {
                 rs.next();
