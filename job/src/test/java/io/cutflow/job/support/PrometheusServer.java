@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Debian's Prometheus ({@code /usr/bin/prometheus}) as a process on a loopback port, its data under the given folder,
@@ -27,14 +26,12 @@ public final class PrometheusServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private final Process process;
+    private final LoopbackProcess process;
     private final String base;
-    private final Path log;
 
-    private PrometheusServer(Process process, String base, Path log) {
+    private PrometheusServer(LoopbackProcess process, String base) {
         this.process = process;
         this.base = base;
-        this.log = log;
     }
 
     /**
@@ -68,31 +65,10 @@ public final class PrometheusServer implements AutoCloseable {
         }
         Path configFile = Files.writeString(dir.resolve("prometheus.yml"), config);
         int port = FreePort.find();
-        Path log = dir.resolve("prometheus.log");
-        Process process = new ProcessBuilder(BINARY.toString(), "--config.file=" + configFile,
-                "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + port)
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        PrometheusServer server = new PrometheusServer(process, "http://127.0.0.1:" + port, log);
-        server.awaitReady();
-        return server;
-    }
-
-    private void awaitReady() throws IOException, InterruptedException {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-        while (Instant.now().isBefore(deadline)) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("prometheus exited: " + Files.readString(log));
-            }
-            try {
-                if (get("/-/ready").statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
-            }
-            Thread.sleep(200);
-        }
-        throw new IllegalStateException("prometheus not ready within 60 s: " + Files.readString(log));
+        String base = "http://127.0.0.1:" + port;
+        return new PrometheusServer(LoopbackProcess.start("prometheus", List.of(BINARY.toString(),
+                "--config.file=" + configFile, "--storage.tsdb.path=" + dir.resolve("data"),
+                "--web.listen-address=127.0.0.1:" + port), dir.resolve("prometheus.log"), base + "/-/ready"), base);
     }
 
     /** An instant query's result vector (or scalar, as one element); throws on a query error. */
@@ -134,14 +110,11 @@ public final class PrometheusServer implements AutoCloseable {
     }
 
     public String log() throws IOException {
-        return Files.readString(log);
+        return process.log();
     }
 
     @Override
     public void close() throws InterruptedException {
-        process.destroy();
-        if (!process.waitFor(20, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor();
-        }
+        process.close();
     }
 }
