@@ -1,4 +1,4 @@
-// Cutflow console: zoom, Retry, "Retry all matching", Reprocess, review marks. Everything the server sent is put in as text, never as HTML.
+// Cutflow console: zoom, Retry, "Retry all matching", Reprocess, review marks, Restore. Everything the server sent is put in as text, never as HTML.
 (function () {
   'use strict';
   var csrf = (document.querySelector('meta[name=csrf]') || {}).content || '';
@@ -79,6 +79,15 @@
                               idempotency_key: t.dataset.key + ':sample'})
         .then(function (run) { follow(run, ps); })
         .catch(function (err) { ps.textContent = err.message; t.disabled = false; });
+      return;
+    }
+    if (t.matches('button.restore')) {
+      t.disabled = true;
+      var rst = t.parentElement.querySelector('.run-status');
+      rst.textContent = 'Restoring…';
+      post('/api/restore', {md5: [t.dataset.md5], template: t.dataset.template, asset_type: t.dataset.assetType})
+        .then(function (r) { rst.textContent = 'restored ' + r.objects + ' object(s): reload to see it'; rst.dataset.state = 'restored'; })
+        .catch(function (err) { rst.textContent = err.message; t.disabled = false; });
       return;
     }
     if (t.matches('button.mark')) {

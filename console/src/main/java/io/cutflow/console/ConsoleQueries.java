@@ -209,7 +209,7 @@ public final class ConsoleQueries {
             }
             try (PreparedStatement ps = c.prepareStatement("""
                     SELECT template_id, template_version, asset_type, storage_path, width, height, file_size_bytes,
-                           is_primary, created_at
+                           is_primary, created_at, storage_tier
                     FROM result_assets WHERE md5 = ? ORDER BY template_id, template_version, asset_type""")) {
                 ps.setString(1, key);
                 List<Map<String, Object>> assets = rows(ps);

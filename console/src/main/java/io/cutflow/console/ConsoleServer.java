@@ -10,19 +10,26 @@ import io.cutflow.console.db.ConsoleDatabase;
 import io.cutflow.console.review.ReviewMarks;
 import io.cutflow.console.templates.TemplateCatalog;
 import io.cutflow.console.templates.TemplateVersion;
+import io.cutflow.job.archive.ArchiveCommand;
 import io.cutflow.job.export.AssetExporter;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.Cookie;
 import io.javalin.http.SameSite;
+import org.apache.flink.configuration.Configuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -40,6 +47,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ConsoleServer implements AutoCloseable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(ConsoleServer.class);
     static final String SESSION_COOKIE = "cutflow_session";
     static final String CSRF_HEADER = "X-CSRF-Token";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -95,6 +103,7 @@ public final class ConsoleServer implements AutoCloseable {
             config.routes.get("/api/runs/{run}", this::runJson);
             config.routes.post("/api/reprocess", this::reprocess);
             config.routes.post("/api/review", this::review);
+            config.routes.post("/api/restore", this::restore);
             config.routes.get("/templates", this::templatesPage);
             config.routes.get("/api/templates", ctx -> json(ctx, Map.of("versions", services.templates().versions())));
             config.routes.post("/templates", this::createTemplateForm);
@@ -354,6 +363,28 @@ public final class ConsoleServer implements AutoCloseable {
             return;
         }
         json(ctx, Map.of("marked", true));
+    }
+
+    /**
+     * POST /api/restore {"md5", "template": "id@version" (optional), "asset_type" (optional)}: brings a content's
+     * archived assets back to the hot tier now, through the same code as {@code bin/cutflow restore}, and answers
+     * {"objects", "bytes"} once they are back (a content's assets: a few objects).
+     */
+    private void restore(Context ctx) throws Exception {
+        JsonNode body = body(ctx);
+        Set<String> md5 = md5s(body);
+        if (md5.size() != 1) {
+            throw new IllegalArgumentException("a restore names one md5");
+        }
+        TemplateVersion template = body.hasNonNull("template") ? TemplateVersion.parse(body.get("template").asText()) : null;
+        String assetType = body.hasNonNull("asset_type") ? body.get("asset_type").asText() : null;
+        ArchiveCommand.Moved moved = ArchiveCommand.execute(new ArchiveCommand.Request("restore", new Configuration(),
+                assetType, Duration.ZERO, null, false, md5.iterator().next(), template == null ? null : template.id(),
+                template == null ? null : template.version()), services.db().settings(),
+                new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8));
+        LOG.info("{} restored {} objects, {} bytes of {}", (Object) ctx.attribute(WHO), moved.objects(), moved.bytes(),
+                md5.iterator().next());
+        json(ctx, Map.of("objects", moved.objects(), "bytes", moved.bytes()));
     }
 
     private void templatesPage(Context ctx) throws Exception {

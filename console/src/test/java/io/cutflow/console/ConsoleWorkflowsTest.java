@@ -2,8 +2,10 @@ package io.cutflow.console;
 
 import io.cutflow.console.support.ApiClient;
 import io.cutflow.console.support.BrowserSession;
+import io.cutflow.inference.assets.ObjectStore;
 import io.cutflow.inference.testing.TestImages;
 import io.cutflow.job.CutflowOptions;
+import io.cutflow.job.archive.ArchiveCommand;
 import io.cutflow.job.db.DatabaseSettings;
 import io.cutflow.job.support.JobRunner;
 import io.cutflow.job.support.PostgresServer;
@@ -240,5 +242,52 @@ class ConsoleWorkflowsTest {
                 + " AND marked_by LIKE 'operator:%'")).isEqualTo(1);
         new Select(b.findElement(By.name("status"))).selectByValue("needs_manual_review");
         browser.screenshot("review-queue");
+    }
+
+    @Test
+    @Order(6)
+    void anArchivedAssetIsRestoredFromTheContentPage() throws Exception {
+        DatabaseSettings db = new DatabaseSettings(jdbcUrl, "postgres", "");
+        String md5;
+        try (var c = java.sql.DriverManager.getConnection(jdbcUrl, "postgres", "");
+                var rs = c.createStatement().executeQuery("SELECT md5 FROM image_urls WHERE url LIKE '%/sku-5001.jpg'")) {
+            assertThat(rs.next()).isTrue();
+            md5 = rs.getString(1).strip();
+        }
+        // the nightly archive, with everything counting as cold
+        ArchiveCommand.Moved archived = ArchiveCommand.execute(ArchiveCommand.parse("archive", new String[] {
+                "--jdbc-url", jdbcUrl, "--not-accessed-for", "0d"}), db,
+                new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8));
+        assertThat(archived.objects()).isPositive();
+        String assetOfContent = "FROM result_assets WHERE md5 = '" + md5 + "' AND template_id = 'default'"
+                + " AND template_version = 1 AND asset_type = 'transparent_png'";
+        assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) " + assetOfContent + " AND storage_tier = 'archive'"))
+                .isEqualTo(1);
+        assertThat(api.post("/api/restore", READER_KEY, "{\"md5\":[\"" + md5 + "\"]}", Map.of()).statusCode())
+                .as("read-only key").isEqualTo(403);
+
+        WebDriver b = browser.driver();
+        browser.get("/contents/" + md5);
+        WebElement figure = b.findElement(By.cssSelector("figure.asset[data-template='default@1'][data-asset-type=transparent_png]"));
+        assertThat(figure.findElement(By.cssSelector(".tier")).getText()).isEqualTo("archived");
+        figure.findElement(By.cssSelector("button.restore")).click();
+        WebElement status = figure.findElement(By.cssSelector(".run-status"));
+        browser.waitFor(Duration.ofSeconds(60)).until(d -> "restored".equals(status.getAttribute("data-state")));
+        assertThat(status.getText()).startsWith("restored 1 object");
+
+        assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) " + assetOfContent + " AND storage_tier = 'hot'"
+                + " AND hot_storage_path IS NULL")).as("the row is hot again").isEqualTo(1);
+        String path;
+        try (var c = java.sql.DriverManager.getConnection(jdbcUrl, "postgres", "");
+                var rs = c.createStatement().executeQuery("SELECT storage_path " + assetOfContent)) {
+            assertThat(rs.next()).isTrue();
+            path = rs.getString(1);
+        }
+        assertThat(ObjectStore.exists(path)).as("the hot copy is back: " + path).isTrue();
+        browser.get("/contents/" + md5);
+        WebElement img = b.findElement(By.cssSelector("figure.asset[data-template='default@1'][data-asset-type=transparent_png] img"));
+        browser.waitFor(Duration.ofSeconds(30)).until(d -> browser.naturalWidth(img) > 0);
+        assertThat(b.findElements(By.cssSelector("figure.asset[data-template='default@1'][data-asset-type=transparent_png] .tier")))
+                .isEmpty();
     }
 }
