@@ -10,6 +10,7 @@ import io.cutflow.job.support.RestartableS3Proxy;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.fs.FileSystem;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
@@ -22,14 +23,19 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code bin/cutflow archive} at scale on a local folder: N small assets (1-4 KB, two per image) in result_assets on
  * an embedded PostgreSQL, all cold. Baseline in the same run: a plain copy of the same objects (read, write beside)
- * in the same order. Then the real archive pass (copy, row update, verified delete per asset). Reports objects and
+ * at the same parallelism. Then the real archive pass (copy, row update, verified delete per asset). Reports objects and
  * bytes moved, rates, and the heap: used after a full GC before and after, and the peak sampled during the pass,
  * which must not grow with N (run it with a small heap, BENCH_JAVA_OPTS=-Xmx64m, to make that a hard limit).
  *
@@ -74,16 +80,18 @@ public final class ArchiveBenchmark {
 
             // baseline: the same objects copied plainly, in the archive's order (primary key), to another folder
             long t1 = System.nanoTime();
-            long copied = 0;
+            AtomicLong copiedBytes = new AtomicLong();
             List<String> keys = ObjectListing.keys(processed);
-            for (String key : keys) {
+            // as many copies at once as the archive pass runs (its --parallelism default)
+            inParallel(keys, key -> {
                 byte[] bytes = ObjectListing.read(processed + "/" + key);
                 ObjectListing.write(baseline + "/" + key, bytes);
-                copied += bytes.length;
-            }
+                copiedBytes.addAndGet(bytes.length);
+            });
+            long copied = copiedBytes.get();
             double baselineSecs = secs(t1);
-            System.out.printf("baseline (plain copy): %,d objects, %,d bytes in %.1f s: %,.0f objects/s, %.1f MB/s%n",
-                    keys.size(), copied, baselineSecs, keys.size() / baselineSecs, copied / baselineSecs / 1e6);
+            System.out.printf("baseline (plain copy, %d at once): %,d objects, %,d bytes in %.1f s: %,.0f objects/s, %.1f MB/s%n",
+                    ArchiveCommand.DEFAULT_PARALLELISM, keys.size(), copied, baselineSecs, keys.size() / baselineSecs, copied / baselineSecs / 1e6);
             keys = null;
 
             MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
@@ -145,19 +153,22 @@ public final class ArchiveBenchmark {
             List<String> types = new ArrayList<>();
             List<String> paths = new ArrayList<>();
             List<Long> sizes = new ArrayList<>();
+            Map<String, byte[]> objects = new HashMap<>();
             for (int i = 0; i < assets; i++) {
                 String md5 = String.format("%016x%016x", (i / 2) * 0x9E3779B97F4A7C15L, (long) (i / 2)); // spread over folders
                 String type = i % 2 == 0 ? "alpha_mask" : "transparent_png";
                 String file = processed + "/" + md5.substring(0, 2) + "/" + md5 + "/default-v1/" + type + ".png";
                 byte[] bytes = new byte[1024 + random.nextInt(3072)];
                 random.nextBytes(bytes);
-                ObjectListing.write(file, bytes);
+                objects.put(file, bytes);
                 total += bytes.length;
                 md5s.add(md5);
                 types.add(type);
                 paths.add(file);
                 sizes.add((long) bytes.length);
                 if (md5s.size() == 5000 || i == assets - 1) {
+                    inParallel(new ArrayList<>(objects.keySet()), key -> ObjectListing.write(key, objects.get(key)));
+                    objects.clear();
                     ps.setTimestamp(1, created);
                     ps.setArray(2, c.createArrayOf("text", md5s.toArray()));
                     ps.setArray(3, c.createArrayOf("text", types.toArray()));
@@ -175,6 +186,29 @@ public final class ArchiveBenchmark {
             s.execute("ANALYZE result_assets");
         }
         return total;
+    }
+
+    interface ObjectTask {
+        void run(String key) throws IOException;
+    }
+
+    /** The task for every key, {@link ArchiveCommand#DEFAULT_PARALLELISM} at once. */
+    private static void inParallel(List<String> keys, ObjectTask task) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(ArchiveCommand.DEFAULT_PARALLELISM);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (String key : keys) {
+                done.add(pool.submit(() -> {
+                    task.run(key);
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     private static double secs(long since) {

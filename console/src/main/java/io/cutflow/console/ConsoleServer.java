@@ -380,7 +380,7 @@ public final class ConsoleServer implements AutoCloseable {
         String assetType = body.hasNonNull("asset_type") ? body.get("asset_type").asText() : null;
         ArchiveCommand.Moved moved = ArchiveCommand.execute(new ArchiveCommand.Request("restore", new Configuration(),
                 assetType, Duration.ZERO, null, false, md5.iterator().next(), template == null ? null : template.id(),
-                template == null ? null : template.version()), services.db().settings(),
+                template == null ? null : template.version(), ArchiveCommand.DEFAULT_PARALLELISM), services.db().settings(),
                 new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8));
         LOG.info("{} restored {} objects, {} bytes of {}", (Object) ctx.attribute(WHO), moved.objects(), moved.bytes(),
                 md5.iterator().next());

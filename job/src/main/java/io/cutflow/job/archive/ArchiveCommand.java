@@ -29,7 +29,10 @@ public final class ArchiveCommand {
 
     /** A parsed command line; {@code verb} is archive or restore. */
     public record Request(String verb, Configuration config, String assetType, Duration notAccessedFor, String to,
-            boolean dryRun, String md5, String templateId, Integer templateVersion) {}
+            boolean dryRun, String md5, String templateId, Integer templateVersion, int parallelism) {}
+
+    /** Object requests in flight at once ({@code --parallelism}): enough to hide an object store's latency. */
+    public static final int DEFAULT_PARALLELISM = 8;
 
     private ArchiveCommand() {}
 
@@ -60,6 +63,7 @@ public final class ArchiveCommand {
         String md5 = null;
         String templateId = null;
         Integer templateVersion = null;
+        int parallelism = DEFAULT_PARALLELISM;
         List<String> rest = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
@@ -69,6 +73,7 @@ public final class ArchiveCommand {
                 case "--not-accessed-for" -> notAccessedFor = TimeUtils.parseDuration(value(args, ++i, flag));
                 case "--to" -> to = value(args, ++i, flag);
                 case "--md5" -> md5 = value(args, ++i, flag);
+                case "--parallelism" -> parallelism = Integer.parseInt(value(args, ++i, flag));
                 case "--template" -> {
                     String template = value(args, ++i, flag);
                     int at = template.indexOf('@');
@@ -100,7 +105,11 @@ public final class ArchiveCommand {
         if (notAccessedFor.isNegative()) {
             throw new IllegalArgumentException("--not-accessed-for must not be negative");
         }
-        return new Request(verb, config, assetType, notAccessedFor, to, dryRun, md5, templateId, templateVersion);
+        if (parallelism < 1) {
+            throw new IllegalArgumentException("--parallelism must be at least 1");
+        }
+        return new Request(verb, config, assetType, notAccessedFor, to, dryRun, md5, templateId, templateVersion,
+                parallelism);
     }
 
     private static String value(String[] args, int i, String flag) {
@@ -122,9 +131,9 @@ public final class ArchiveCommand {
     static Moved execute(Request request, DatabaseSettings db, TierMover.Fault fault, PrintStream out)
             throws Exception {
         Instant now = Instant.now();
-        try (Connection c = db.connect()) {
+        try (Connection c = db.connect(); ObjectIo io = new ObjectIo(request.parallelism())) {
             c.setAutoCommit(true); // each row update is its own transaction: a kill never holds back finished moves
-            TierMover mover = new TierMover(c, fault);
+            TierMover mover = new TierMover(c, fault, io);
             if (request.verb().equals("restore")) {
                 AssetRestorer.Totals t = new AssetRestorer(c, mover).restore(request.md5(), request.templateId(),
                         request.templateVersion(), request.assetType(), now);
