@@ -54,7 +54,7 @@ public final class RefinementBenchmark {
     /** -Dbench.variants=bare,zoom_pass: only those (bare always first: the ratios are to it). */
     private static List<Variant> selected(List<Variant> all) {
         String only = System.getProperty("bench.variants");
-        if (only == null) {
+        if (only == null || only.isBlank()) {
             return all;
         }
         List<String> names = List.of(only.split(","));

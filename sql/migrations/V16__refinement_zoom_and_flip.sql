@@ -1,4 +1,4 @@
--- Version 15: two more refinement steps a template may turn on (issue 24): zoom_pass (a second, zoomed look at the
+-- Version 16: two more refinement steps a template may turn on (issue 24): zoom_pass (a second, zoomed look at the
 -- candidate regions when the subject is small in the frame) and flip_average (the model also sees the image
 -- mirrored; the two masks are averaged). Their cost and quality per step: docs/benchmarks.md.
 --
