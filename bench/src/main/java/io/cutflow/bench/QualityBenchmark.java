@@ -74,24 +74,14 @@ public final class QualityBenchmark {
                 System.getProperty("java.version"), Runtime.getRuntime().maxMemory() >> 20);
 
         Scenes scenes = Scenes.load();
-        List<Scenes.Stamp> stamps = scenes.pick(count);
         Path work = Files.createTempDirectory("cutflow-quality");
-        Random random = new Random(2026);
         List<Case> cases = new ArrayList<>();
-        for (int i = 0; i < stamps.size(); i++) {
-            Scenes.Stamp stamp = stamps.get(i);
-            // the cut-out shown at 1x..2x its own size, like a product photo, on a frame of a common aspect
-            double upscale = 1.0 + random.nextDouble();
-            double aspect = frameAspect(stamp.image(), random);
-            int longSide = (int) Math.round(Math.max(stamp.image().getWidth(), stamp.image().getHeight()) * upscale / 0.7);
-            longSide = Math.max(480, Math.min(1600, longSide));
-            int width = aspect >= 1 ? longSide : (int) Math.round(longSide * aspect);
-            int height = aspect >= 1 ? (int) Math.round(longSide / aspect) : longSide;
-            Scenes.Scene scene = scenes.composite(stamp, width, height, random.nextLong());
+        for (Named named : compositeScenes(scenes, count)) {
+            Scenes.Scene scene = named.scene();
             byte[] jpeg = TestImages.jpeg(scene.composite().image(), 0.92f);
-            Path file = work.resolve(String.format("%02d-%s.jpg", i, stamp.name()));
+            Path file = work.resolve(String.format("%02d-%s.jpg", cases.size(), named.stamp()));
             Files.write(file, jpeg);
-            cases.add(new Case(stamp.name(), scene.background(), scene.composite(),
+            cases.add(new Case(named.stamp(), scene.background(), scene.composite(),
                     new InferenceRequest(Md5.hex(jpeg), file.toUri().toString(), jpeg.length)));
         }
         System.out.printf("backgrounds: %s%nwork folder: %s%n", scenes.backgroundSource(), work);
@@ -126,6 +116,29 @@ public final class QualityBenchmark {
         if (!Boolean.getBoolean("bench.keep")) {
             Scenes.deleteTree(work); // composites of GPL images: not left behind (-Dbench.keep=true keeps them)
         }
+    }
+
+    /** A scene and the stamp it shows. */
+    record Named(String stamp, Scenes.Scene scene) {}
+
+    /**
+     * The composite set (seed 2026): each stamp shown at 1x..2x its own size, like a product photo, on a frame of a
+     * common aspect, filling 60-80 % of its shorter side (RefinementBenchmark scores the same images).
+     */
+    static List<Named> compositeScenes(Scenes scenes, int count) {
+        List<Scenes.Stamp> stamps = scenes.pick(count);
+        Random random = new Random(2026);
+        List<Named> out = new ArrayList<>();
+        for (Scenes.Stamp stamp : stamps) {
+            double upscale = 1.0 + random.nextDouble();
+            double aspect = frameAspect(stamp.image(), random);
+            int longSide = (int) Math.round(Math.max(stamp.image().getWidth(), stamp.image().getHeight()) * upscale / 0.7);
+            longSide = Math.max(480, Math.min(1600, longSide));
+            int width = aspect >= 1 ? longSide : (int) Math.round(longSide * aspect);
+            int height = aspect >= 1 ? (int) Math.round(longSide / aspect) : longSide;
+            out.add(new Named(stamp.name(), scenes.composite(stamp, width, height, random.nextLong())));
+        }
+        return out;
     }
 
     private record Case(String stamp, String background, TestImages.Composite composite, InferenceRequest request) {}
@@ -267,13 +280,24 @@ public final class QualityBenchmark {
         /** Wallpapers of plasma-workspace-wallpapers that are plain photographs (no boats, piers or busy scenes). */
         private static final List<String> WALLPAPERS = List.of("DarkestHour", "summer_1am", "Kite");
 
+        /**
+         * Whole photographs for the lifestyle set (issue 24): landscapes, water, leaves, a path, cups; several have
+         * salient structures of their own (reeds, ripples, leaves) the bare model also segments.
+         */
+        public static final List<String> LIFESTYLE = List.of("Autumn", "BytheWater", "ColdRipple", "ColorfulCups",
+                "EveningGlow", "FallenLeaf", "OneStandsOut", "Path", "DarkestHour", "summer_1am");
+
         /** Where a wallpaper may be cropped (fractions of its size): Kite without its kite and string. */
         private static final Map<String, double[]> USABLE = Map.of("Kite", new double[] {0, 0.27, 0.50, 1.0});
 
         public record Stamp(String name, BufferedImage image, double foreground, double interior, int colours) {}
 
-        /** A composite, with the name of its background ("gradient" for TestImages' own). */
-        public record Scene(TestImages.Composite composite, String background) {}
+        /**
+         * A composite, with the name of its background ("gradient" for TestImages' own) and the cut-out's own colours
+         * (non-premultiplied ARGB at the frame's size, null for the gradient): the true foreground the halo measure
+         * compares the transparent PNG's edge pixels with.
+         */
+        public record Scene(TestImages.Composite composite, String background, int[] foreground) {}
 
         private final List<Stamp> stamps;
         private final Map<String, BufferedImage> backgrounds;
@@ -355,7 +379,7 @@ public final class QualityBenchmark {
         public Scene composite(Stamp stamp, int width, int height, long seed) {
             Random random = new Random(seed);
             if (backgrounds.isEmpty()) {
-                return new Scene(TestImages.composite(stamp.name(), width, height, seed), "gradient");
+                return new Scene(TestImages.composite(stamp.name(), width, height, seed), "gradient", null);
             }
             List<String> names = new ArrayList<>(backgrounds.keySet());
             String name = names.get(random.nextInt(names.size()));
@@ -369,6 +393,33 @@ public final class QualityBenchmark {
             int ch = Math.max(1, (int) Math.round(cutout.getHeight() * scale));
             int ox = (width - cw) / 2 + (int) Math.round((random.nextDouble() - 0.5) * 0.3 * (width - cw));
             int oy = (height - ch) / 2 + (int) Math.round((random.nextDouble() - 0.5) * 0.3 * (height - ch));
+            return paste(frame, cutout, ox, oy, cw, ch, name);
+        }
+
+        /**
+         * A lifestyle shot: the stamp covering {@code coverage} of a whole 2560x1600 photograph (one of
+         * {@link #LIFESTYLE}, scaled and cropped to that size), anywhere in it but off its borders.
+         */
+        public Scene lifestyle(Stamp stamp, String wallpaper, double coverage, long seed) throws IOException {
+            Random random = new Random(seed);
+            int width = 2560;
+            int height = 1600;
+            BufferedImage photo = ImageIO.read(fetchWallpapers().resolve(wallpaper + ".jpg").toFile());
+            BufferedImage frame = cover(photo, width, height);
+            BufferedImage cutout = stamp.image();
+            double scale = Math.sqrt(coverage * width * height / (stamp.foreground() * cutout.getWidth() * cutout.getHeight()));
+            int cw = Math.max(1, (int) Math.round(cutout.getWidth() * scale));
+            int ch = Math.max(1, (int) Math.round(cutout.getHeight() * scale));
+            int margin = 40;
+            int ox = margin + random.nextInt(Math.max(1, width - cw - 2 * margin));
+            int oy = margin + random.nextInt(Math.max(1, height - ch - 2 * margin));
+            return paste(frame, cutout, ox, oy, cw, ch, wallpaper);
+        }
+
+        /** The cut-out drawn at (ox, oy) scaled to cw x ch over the frame (bilinear, premultiplied: the truth is the scaled alpha). */
+        private static Scene paste(BufferedImage frame, BufferedImage cutout, int ox, int oy, int cw, int ch, String name) {
+            int width = frame.getWidth();
+            int height = frame.getHeight();
             BufferedImage source = new BufferedImage(cutout.getWidth(), cutout.getHeight(), BufferedImage.TYPE_INT_ARGB_PRE);
             draw(source, cutout, 0, 0, cutout.getWidth(), cutout.getHeight());
             BufferedImage layer = new BufferedImage(width, height, BufferedImage.TYPE_INT_ARGB_PRE);
@@ -388,7 +439,7 @@ public final class QualityBenchmark {
                 bgr[o + 2] = (byte) blend((fg[i] >> 16) & 0xff, bgr[o + 2] & 0xff, a);
                 alpha[i] = (byte) a;
             }
-            return new Scene(new TestImages.Composite(frame, alpha), name);
+            return new Scene(new TestImages.Composite(frame, alpha), name, fg);
         }
 
         private static int blend(int fg, int bg, int a) {
@@ -410,6 +461,24 @@ public final class QualityBenchmark {
             try {
                 g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
                 g.drawImage(wallpaper, 0, 0, width, height, r.x, r.y, r.x + r.width, r.y + r.height, null);
+            } finally {
+                g.dispose();
+            }
+            return frame;
+        }
+
+        /** The photograph scaled to cover width x height and centred (its largest box of that aspect). */
+        static BufferedImage cover(BufferedImage photo, int width, int height) {
+            double scale = Math.max((double) width / photo.getWidth(), (double) height / photo.getHeight());
+            int sw = (int) Math.round(width / scale);
+            int sh = (int) Math.round(height / scale);
+            int sx = (photo.getWidth() - sw) / 2;
+            int sy = (photo.getHeight() - sh) / 2;
+            BufferedImage frame = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
+            Graphics2D g = frame.createGraphics();
+            try {
+                g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+                g.drawImage(photo, 0, 0, width, height, sx, sy, sx + sw, sy + sh, null);
             } finally {
                 g.dispose();
             }
@@ -459,7 +528,8 @@ public final class QualityBenchmark {
          */
         public static Path fetchWallpapers() throws IOException {
             Path dest = Path.of(CutflowOptions.cacheDir(), "wallpapers");
-            if (Files.exists(dest.resolve(".complete"))) {
+            if (Files.exists(dest.resolve(".complete"))
+                    && LIFESTYLE.stream().allMatch(name -> Files.exists(dest.resolve(name + ".jpg")))) {
                 return dest;
             }
             Path tmp = Files.createTempDirectory("cutflow-wallpapers");
@@ -472,13 +542,15 @@ public final class QualityBenchmark {
                 }
                 run(tmp, "dpkg", "-x", deb.toString(), tmp.resolve("x").toString());
                 Files.createDirectories(dest);
-                for (String name : WALLPAPERS) {
+                for (String name : java.util.stream.Stream.concat(WALLPAPERS.stream(), LIFESTYLE.stream()).distinct().toList()) {
                     Path image = tmp.resolve("x/usr/share/wallpapers/" + name + "/contents/images/2560x1600.jpg");
                     Files.copy(image, dest.resolve(name + ".jpg"), StandardCopyOption.REPLACE_EXISTING);
                 }
                 Files.writeString(dest.resolve("README"), "From Debian plasma-workspace-wallpapers (see its copyright"
                         + " file); fetched by the Cutflow benchmarks at run time. Never commit these images.\n");
-                Files.createFile(dest.resolve(".complete"));
+                if (!Files.exists(dest.resolve(".complete"))) {
+                    Files.createFile(dest.resolve(".complete"));
+                }
                 return dest;
             } finally {
                 deleteTree(tmp);

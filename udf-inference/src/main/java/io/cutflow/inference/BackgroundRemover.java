@@ -6,13 +6,17 @@ import io.cutflow.inference.image.MaskTranslator;
 import io.cutflow.inference.model.ModelException;
 import io.cutflow.inference.model.ModelRunner;
 import io.cutflow.inference.refine.ForegroundColour;
-import io.cutflow.inference.refine.GuidedUpsampler;
+import io.cutflow.inference.refine.MaskRefiner;
+import io.cutflow.inference.refine.ModelPass;
 import io.cutflow.inference.refine.Refinement;
 import io.cutflow.inference.review.ResultReview;
 import io.cutflow.inference.review.ReviewFacts;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * One image through every template: load the original (read by reference, check it is still what was hashed,
@@ -26,6 +30,8 @@ public final class BackgroundRemover {
 
     private final ModelRunner runner;
     private final MaskTranslator translator;
+    /** The model again for the steps that look twice (zoom_pass, flip_average). */
+    private final ModelPass modelPass;
     private final InferenceSettings settings;
     private final OriginalLoader loader;
     private final AssetWriter assetWriter;
@@ -44,6 +50,7 @@ public final class BackgroundRemover {
         this.timer = timer;
         this.runner = runner;
         this.translator = new MaskTranslator(runner.profile());
+        this.modelPass = new ModelPass(runner);
         this.settings = settings;
         this.loader = new OriginalLoader(settings.maxObjectBytes(), settings.maxPixels());
         this.assetWriter = new AssetWriter(settings.processedBase(), settings.pngCompressionLevel());
@@ -140,27 +147,39 @@ public final class BackgroundRemover {
         String message = verdict == null ? null : verdict.message();
 
         byte[] bgr = null;
-        byte[] guidedAlpha = null; // only when a template asks for it: the others cost what they cost before
+        // refined alphas only when a template asks for them, one per set of mask steps: the others cost what they
+        // cost before
+        Map<Set<Refinement>, byte[]> refined = new HashMap<>();
         List<InferenceResult> results = new ArrayList<>(settings.templates().size());
         for (ParameterTemplate template : settings.templates()) {
-            boolean guided = template.refines(Refinement.GUIDED_UPSAMPLE);
-            if (bgr == null && (guided || template.assets().stream().anyMatch(a -> a != AssetType.ALPHA_MASK))) {
+            Set<Refinement> steps = Refinement.maskSteps(template.refinement());
+            if (bgr == null && template.assets().stream().anyMatch(a -> a != AssetType.ALPHA_MASK)) {
                 bgr = MaskTranslator.bgrPixels(state.decoded.image(), width, height);
             }
-            if (guided && guidedAlpha == null) {
-                float[] guideLow = GuidedUpsampler.brightness(MaskTranslator.bgrPixels(state.decoded.image(),
-                        runner.profile().inputWidth(), runner.profile().inputHeight()));
-                guidedAlpha = GuidedUpsampler.upsample(translator.activate(output), guideLow,
-                        runner.profile().inputWidth(), runner.profile().inputHeight(),
-                        GuidedUpsampler.brightnessBytes(bgr), width, height);
+            byte[] soft = softAlpha;
+            if (!steps.isEmpty()) {
+                soft = refined.get(steps);
+                if (soft == null) {
+                    soft = refine(state.decoded.image(), translator.activate(output), steps);
+                    refined.put(steps, soft);
+                }
             }
-            byte[] alpha = template.applyThreshold(guided ? guidedAlpha : softAlpha);
+            byte[] alpha = template.applyThreshold(soft);
             byte[] colours = template.refines(Refinement.FOREGROUND_COLOUR) && bgr != null
                     ? ForegroundColour.estimate(bgr, alpha, width, height) : bgr;
             AssetRecord[] assets = assetWriter.write(request.md5(), template, colours, alpha, width, height);
             results.add(result(request, template, startedAt, status, reason, message, attempt, state, assets));
         }
         return results;
+    }
+
+    private byte[] refine(java.awt.image.BufferedImage image, float[] coarse, Set<Refinement> steps)
+            throws ImageRejectedException {
+        try {
+            return MaskRefiner.refine(image, coarse, steps, modelPass).alpha();
+        } catch (ModelException e) {
+            throw new ImageRejectedException(FailureClass.MODEL_ERROR, e.getMessage(), e);
+        }
     }
 
     private float[] runInference(float[] input) throws ImageRejectedException {

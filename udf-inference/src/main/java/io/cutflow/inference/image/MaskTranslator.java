@@ -63,30 +63,8 @@ public final class MaskTranslator {
 
     /** The output plane, activated and clamped to [0,1], resized bilinearly to width x height, as 0..255 bytes. */
     public byte[] toAlpha(float[] outputPlane, int width, int height) {
-        int sw = profile.inputWidth();
-        int sh = profile.inputHeight();
-        float[] activated = activate(outputPlane);
-        byte[] alpha = new byte[width * height];
-        float scaleX = (float) sw / width;
-        float scaleY = (float) sh / height;
-        for (int y = 0; y < height; y++) {
-            float fy = Math.max(0f, Math.min(sh - 1f, (y + 0.5f) * scaleY - 0.5f));
-            int y0 = (int) fy;
-            int y1 = Math.min(y0 + 1, sh - 1);
-            float wy = fy - y0;
-            int row0 = y0 * sw;
-            int row1 = y1 * sw;
-            for (int x = 0; x < width; x++) {
-                float fx = Math.max(0f, Math.min(sw - 1f, (x + 0.5f) * scaleX - 0.5f));
-                int x0 = (int) fx;
-                int x1 = Math.min(x0 + 1, sw - 1);
-                float wx = fx - x0;
-                float top = activated[row0 + x0] + (activated[row0 + x1] - activated[row0 + x0]) * wx;
-                float bottom = activated[row1 + x0] + (activated[row1 + x1] - activated[row1 + x0]) * wx;
-                alpha[y * width + x] = (byte) Math.round((top + (bottom - top) * wy) * 255f);
-            }
-        }
-        return alpha;
+        return new BilinearResampler(profile.inputWidth(), profile.inputHeight(), width, height)
+                .toBytes(activate(outputPlane));
     }
 
     /**

@@ -10,20 +10,57 @@ public final class ForegroundColour {
 
     private ForegroundColour() {}
 
-    /** A copy of {@code bgr} with the edge band's colours replaced by the estimated foreground. */
+    /** The narrow pass's radius; the wide one's depends on the image's size ({@link #wideRadius}). */
+    static final int NARROW = 6;
+
+    /**
+     * A copy of {@code bgr} with the edge band's colours replaced by the estimated foreground. Only the band's
+     * bounding box, widened by both radii, is worked on: what lies further away never reaches a band pixel's windows,
+     * so the result is the same as over the whole image, and a small product in a 4 MP photo costs a small crop.
+     */
     public static byte[] estimate(byte[] bgr, byte[] alpha, int width, int height) {
-        int n = width * height;
-        boolean band = false;
-        for (byte a : alpha) {
-            int v = a & 0xff;
-            if (v != 0 && v != 255) {
-                band = true;
-                break;
+        int minX = width, minY = height, maxX = -1, maxY = -1;
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                int v = alpha[y * width + x] & 0xff;
+                if (v != 0 && v != 255) {
+                    minX = Math.min(minX, x);
+                    maxX = Math.max(maxX, x);
+                    minY = Math.min(minY, y);
+                    maxY = Math.max(maxY, y);
+                }
             }
         }
-        if (!band) {
+        if (maxX < 0) {
             return bgr;
         }
+        int wide = wideRadius(width, height);
+        int margin = wide + NARROW + 1;
+        int x0 = Math.max(0, minX - margin);
+        int y0 = Math.max(0, minY - margin);
+        int cw = Math.min(width, maxX + margin + 1) - x0;
+        int ch = Math.min(height, maxY + margin + 1) - y0;
+        byte[] cropBgr = new byte[cw * ch * 3];
+        byte[] cropAlpha = new byte[cw * ch];
+        for (int y = 0; y < ch; y++) {
+            System.arraycopy(bgr, ((y0 + y) * width + x0) * 3, cropBgr, y * cw * 3, cw * 3);
+            System.arraycopy(alpha, (y0 + y) * width + x0, cropAlpha, y * cw, cw);
+        }
+        byte[] estimated = estimateBand(cropBgr, cropAlpha, cw, ch, wide);
+        byte[] out = bgr.clone();
+        for (int y = 0; y < ch; y++) {
+            System.arraycopy(estimated, y * cw * 3, out, ((y0 + y) * width + x0) * 3, cw * 3);
+        }
+        return out;
+    }
+
+    /** The wide pass's radius: a twentieth of the image's longer side, at least 4 px. */
+    static int wideRadius(int width, int height) {
+        return Math.max(4, Math.max(width, height) / 20);
+    }
+
+    private static byte[] estimateBand(byte[] bgr, byte[] alpha, int width, int height, int wide) {
+        int n = width * height;
         float[] a = new float[n];
         for (int i = 0; i < n; i++) {
             a[i] = (alpha[i] & 0xff) / 255f;
@@ -36,8 +73,7 @@ public final class ForegroundColour {
         }
         float[][] f = {image[0].clone(), image[1].clone(), image[2].clone()};
         float[][] b = {image[0].clone(), image[1].clone(), image[2].clone()};
-        int wide = Math.max(4, Math.max(width, height) / 20);
-        for (int r : new int[] {wide, 6}) {
+        for (int r : new int[] {wide, NARROW}) {
             pass(image, a, f, b, width, height, r);
         }
         byte[] out = bgr.clone();

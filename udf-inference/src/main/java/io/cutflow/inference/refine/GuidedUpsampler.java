@@ -1,5 +1,10 @@
 package io.cutflow.inference.refine;
 
+import io.cutflow.inference.image.BilinearResampler;
+import io.cutflow.inference.image.MaskTranslator;
+
+import java.awt.image.BufferedImage;
+
 /**
  * The model's mask at the image's own size by a fast guided filter (He and Sun, 2015): at the model's resolution
  * the mask is fitted locally as a linear function of the image's brightness (a, b per window), the smooth a and b
@@ -44,32 +49,23 @@ public final class GuidedUpsampler {
         float[] meanA = BoxFilter.mean(a, sw, sh, RADIUS);
         float[] meanB = BoxFilter.mean(b, sw, sh, RADIUS);
 
+        BilinearResampler resize = new BilinearResampler(sw, sh, width, height);
         byte[] alpha = new byte[width * height];
-        float scaleX = (float) sw / width;
-        float scaleY = (float) sh / height;
         for (int y = 0; y < height; y++) {
-            float fy = Math.max(0f, Math.min(sh - 1f, (y + 0.5f) * scaleY - 0.5f));
-            int y0 = (int) fy;
-            int y1 = Math.min(y0 + 1, sh - 1);
-            float wy = fy - y0;
             for (int x = 0; x < width; x++) {
-                float fx = Math.max(0f, Math.min(sw - 1f, (x + 0.5f) * scaleX - 0.5f));
-                int x0 = (int) fx;
-                int x1 = Math.min(x0 + 1, sw - 1);
-                float wx = fx - x0;
-                float av = bilinear(meanA, sw, x0, x1, y0, y1, wx, wy);
-                float bv = bilinear(meanB, sw, x0, x1, y0, y1, wx, wy);
-                float q = av * (guide[y * width + x] & 0xff) / 255f + bv;
+                float q = resize.at(meanA, x, y) * (guide[y * width + x] & 0xff) / 255f + resize.at(meanB, x, y);
                 alpha[y * width + x] = (byte) Math.round(Math.min(1f, Math.max(0f, q)) * 255f);
             }
         }
         return alpha;
     }
 
-    private static float bilinear(float[] plane, int w, int x0, int x1, int y0, int y1, float wx, float wy) {
-        float top = plane[y0 * w + x0] + (plane[y0 * w + x1] - plane[y0 * w + x0]) * wx;
-        float bottom = plane[y1 * w + x0] + (plane[y1 * w + x1] - plane[y1 * w + x0]) * wx;
-        return top + (bottom - top) * wy;
+    /** The mask at the image's size, both guides taken from the image itself (stretched as the model saw it). */
+    public static byte[] upsample(float[] mask, int sw, int sh, BufferedImage image) {
+        int width = image.getWidth();
+        int height = image.getHeight();
+        float[] guideLow = brightness(MaskTranslator.bgrPixels(image, sw, sh));
+        return upsample(mask, guideLow, sw, sh, brightnessBytes(MaskTranslator.bgrPixels(image, width, height)), width, height);
     }
 
     /** Brightness of packed BGR pixels: in [0,1] as floats, or as bytes. */

@@ -1,5 +1,6 @@
 package io.cutflow.inference.refine;
 
+import io.cutflow.inference.image.BilinearResampler;
 import io.cutflow.inference.image.MaskTranslator;
 import io.cutflow.inference.testing.TestImages;
 import org.junit.jupiter.api.Test;
@@ -59,6 +60,78 @@ class RefinementStepsTest {
         assertThat(after / band).as("colour error in the band: before %.1f, after %.1f", before / band, after / band)
                 .isLessThan(before / band * 0.3);
         assertThat(estimated[(100 * w + 150) * 3 + 2] & 0xff).as("opaque pixels keep their colour").isEqualTo(220);
+    }
+
+    @Test
+    void theSharedResamplerIsThePlainBilinearResize() {
+        float[] low = new float[64 * 48];
+        java.util.Random random = new java.util.Random(3);
+        for (int i = 0; i < low.length; i++) {
+            low[i] = random.nextFloat();
+        }
+        assertThat(new BilinearResampler(64, 48, 333, 250).toBytes(low)).isEqualTo(bilinear(low, 64, 48, 333, 250));
+    }
+
+    @Test
+    void foregroundColourOnTheBandsBoxAloneGivesWhatTheWholeImageGives() {
+        // a soft disc in a large frame: the band's box is a small part of it
+        int w = 1200, h = 900;
+        byte[] bgr = new byte[w * h * 3];
+        byte[] alpha = new byte[w * h];
+        java.util.Random random = new java.util.Random(5);
+        for (int i = 0; i < alpha.length; i++) {
+            int x = i % w, y = i / w;
+            double a = Math.max(0, Math.min(1, (60 - Math.hypot(x - 700, y - 500)) / 10 + 0.5));
+            alpha[i] = (byte) Math.round(a * 255);
+            for (int c = 0; c < 3; c++) {
+                bgr[i * 3 + c] = (byte) random.nextInt(256);
+            }
+        }
+        byte[] cropped = ForegroundColour.estimate(bgr, alpha, w, h);
+        // one more band pixel in a far corner widens the box to the whole image; the disc's band must not change
+        byte[] wider = alpha.clone();
+        wider[0] = 100;
+        byte[] whole = ForegroundColour.estimate(bgr, wider, w, h);
+        int compared = 0;
+        for (int i = 0; i < alpha.length; i++) {
+            int x = i % w, y = i / w;
+            int v = alpha[i] & 0xff;
+            if (v != 0 && v != 255) {
+                compared++;
+                for (int c = 0; c < 3; c++) {
+                    assertThat(cropped[i * 3 + c]).as("pixel %d,%d", x, y).isEqualTo(whole[i * 3 + c]);
+                }
+            }
+        }
+        assertThat(compared).isGreaterThan(1000);
+    }
+
+    @Test
+    void candidateRegionsIncludeFaintShapesAndDropSpecks() {
+        int w = 200, h = 100;
+        float[] mask = new float[w * h];
+        fill(mask, w, 20, 20, 40, 30, 0.9f); // a strong region
+        fill(mask, w, 120, 40, 30, 30, 0.25f); // a faint one, below any alpha threshold
+        fill(mask, w, 180, 90, 2, 2, 0.9f); // a speck
+        java.util.List<CandidateRegions.Region> regions = CandidateRegions.find(mask, w, h, 3);
+        assertThat(regions).extracting(CandidateRegions.Region::box).containsExactly(
+                new java.awt.Rectangle(20, 20, 40, 30), new java.awt.Rectangle(120, 40, 30, 30));
+        // at full size (10x), with context, square and inside the image
+        java.awt.Rectangle crop = ZoomPass.crop(regions.get(1).box(), w, h, 2000, 1000);
+        assertThat(crop.width).isEqualTo(crop.height).isGreaterThan(300);
+        assertThat(new java.awt.Rectangle(0, 0, 2000, 1000).contains(crop)).isTrue();
+        assertThat(crop.contains(new java.awt.Rectangle(1200, 400, 300, 300))).isTrue();
+        assertThat(ZoomPass.merge(java.util.List.of(new java.awt.Rectangle(0, 0, 10, 10), new java.awt.Rectangle(5, 5, 10, 10),
+                new java.awt.Rectangle(50, 50, 5, 5)))).containsExactly(new java.awt.Rectangle(0, 0, 15, 15),
+                new java.awt.Rectangle(50, 50, 5, 5));
+    }
+
+    private static void fill(float[] mask, int w, int x0, int y0, int cw, int ch, float v) {
+        for (int y = y0; y < y0 + ch; y++) {
+            for (int x = x0; x < x0 + cw; x++) {
+                mask[y * w + x] = v;
+            }
+        }
     }
 
     /** Each low-resolution pixel the mean of the full-size pixels it covers, in [0,1]. */

@@ -1,0 +1,116 @@
+package io.cutflow.inference.refine;
+
+import io.cutflow.inference.image.BilinearResampler;
+import io.cutflow.inference.model.ExecutionProvider;
+import io.cutflow.inference.model.ModelProfile;
+import io.cutflow.inference.model.SharedModelRunners;
+import io.cutflow.inference.testing.TestImages;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.awt.image.BufferedImage;
+import java.util.EnumSet;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The refinement steps that run the model again (zoom_pass, flip_average), on the real ISNet model and a generated
+ * lifestyle shot: a small cut-out with exact alpha in a 2560x1600 frame (RefinementBenchmark measures both sets).
+ */
+class ModelRefinementTest {
+
+    private static ModelPass model;
+    private static Shot shot;
+    private static float[] coarse;
+
+    record Shot(BufferedImage image, byte[] alpha) {}
+
+    @BeforeAll
+    static void loadModel() throws Exception {
+        model = new ModelPass(SharedModelRunners.acquire(TestImages.modelPath(), ModelProfile.isnet("isnet-medium"),
+                ExecutionProvider.cpu(), 0));
+        shot = lifestyle("bee", 2560, 1600, 0.02, 7);
+        coarse = model.mask(shot.image());
+    }
+
+    @Test
+    void theZoomedPassSharpensASmallProductInALargePhoto() throws Exception {
+        byte[] bare = new BilinearResampler(model.width(), model.height(), 2560, 1600).toBytes(coarse);
+        MaskRefiner.Refined zoomed = MaskRefiner.refine(shot.image(), coarse, EnumSet.of(Refinement.ZOOM_PASS), model);
+        assertThat(zoomed.zoom().passes()).as("one look again: %s", zoomed.zoom()).isBetween(1, ZoomPass.MAX_PASSES);
+        double bareIou = TestImages.iou(bare, shot.alpha());
+        double zoomIou = TestImages.iou(zoomed.alpha(), shot.alpha());
+        System.out.printf("zoom_pass on a 2 %% bee in 2560x1600: IoU %.4f, bare %.4f (%s)%n", zoomIou, bareIou, zoomed.zoom());
+        assertThat(zoomIou).as("IoU zoomed %.4f, bare %.4f", zoomIou, bareIou).isGreaterThan(bareIou + 0.005);
+    }
+
+    @Test
+    void aSubjectFillingTheFrameCostsNoSecondPass() throws Exception {
+        TestImages.Composite big = TestImages.composite("koala", 800, 600, 3);
+        ZoomPass.Outcome outcome = ZoomPass.refine(big.image(), model.mask(big.image()), model, false);
+        assertThat(outcome.passes()).isZero();
+        assertThat(outcome.alpha()).isNull();
+    }
+
+    @Test
+    void flipAveragingKeepsTheSubject() throws Exception {
+        float[] averaged = FlipAverage.average(shot.image(), coarse, model);
+        byte[] bare = new BilinearResampler(model.width(), model.height(), 2560, 1600).toBytes(coarse);
+        byte[] flipped = new BilinearResampler(model.width(), model.height(), 2560, 1600).toBytes(averaged);
+        double bareIou = TestImages.iou(bare, shot.alpha());
+        double flipIou = TestImages.iou(flipped, shot.alpha());
+        System.out.printf("flip_average: IoU %.4f, bare %.4f%n", flipIou, bareIou);
+        assertThat(flipIou).as("IoU flip-averaged %.4f, bare %.4f", flipIou, bareIou).isGreaterThan(bareIou - 0.02);
+        // the mirror is exact: mirrored twice is the image
+        BufferedImage twice = FlipAverage.mirror(FlipAverage.mirror(shot.image()));
+        assertThat(twice.getRGB(100, 200)).isEqualTo(shot.image().getRGB(100, 200));
+        assertThat(FlipAverage.mirror(shot.image()).getRGB(2559 - 100, 200)).isEqualTo(shot.image().getRGB(100, 200));
+    }
+
+    /** The stamp covering {@code coverage} of a width x height frame (a soft gradient), off-centre; exact alpha. */
+    static Shot lifestyle(String stamp, int width, int height, double coverage, long seed) {
+        BufferedImage cutout = TestImages.read(readStamp(stamp));
+        Random random = new Random(seed);
+        long opaque = 0;
+        for (int y = 0; y < cutout.getHeight(); y++) {
+            for (int x = 0; x < cutout.getWidth(); x++) {
+                opaque += (cutout.getRGB(x, y) >>> 24) >= 128 ? 1 : 0;
+            }
+        }
+        double scale = Math.sqrt(coverage * width * height / opaque);
+        int cw = (int) Math.round(cutout.getWidth() * scale);
+        int ch = (int) Math.round(cutout.getHeight() * scale);
+        int ox = width * 2 / 3 - cw / 2;
+        int oy = height / 2 - ch / 2;
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
+        byte[] alpha = new byte[width * height];
+        int[] top = {120 + random.nextInt(60), 140 + random.nextInt(60), 150 + random.nextInt(60)};
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                double t = (double) (x + y) / (width + height);
+                int r = (int) (top[0] - 60 * t), g = (int) (top[1] - 50 * t), b = (int) (top[2] - 70 * t);
+                int a = 0;
+                if (x >= ox && y >= oy && x < ox + cw && y < oy + ch) {
+                    int argb = cutout.getRGB(Math.min(cutout.getWidth() - 1, (int) ((x - ox) / scale)),
+                            Math.min(cutout.getHeight() - 1, (int) ((y - oy) / scale)));
+                    a = argb >>> 24;
+                    r = (((argb >> 16) & 0xff) * a + r * (255 - a)) / 255;
+                    g = (((argb >> 8) & 0xff) * a + g * (255 - a)) / 255;
+                    b = ((argb & 0xff) * a + b * (255 - a)) / 255;
+                }
+                image.setRGB(x, y, (r << 16) | (g << 8) | b);
+                alpha[y * width + x] = (byte) a;
+            }
+        }
+        return new Shot(image, alpha);
+    }
+
+    private static byte[] readStamp(String name) {
+        try {
+            return java.nio.file.Files.readAllBytes(TestImages.stampsDir().resolve(name + ".png"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
