@@ -29,8 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The shipped templates end to end (V12): ecommerce-high-precision's latest version (guided upsampling) writes its
- * assets and a white 2000x2000 square JPEG composite with its result_assets row; social-fast stays one plain
+ * The shipped templates end to end (V12, V17): ecommerce-high-precision's latest version (guided upsampling, foreground
+ * colour) writes its assets and a white 2000x2000 square JPEG composite with its result_assets row; social-fast stays one plain
  * transparent PNG.
  */
 class ShippedTemplatesTest {
@@ -53,9 +53,9 @@ class ShippedTemplatesTest {
         JobRunner.start(config, 1, "shipped-templates").getJobExecutionResult().get(5, TimeUnit.MINUTES);
 
         assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM processing_jobs WHERE status = 'success'"
-                + " AND template_id = 'ecommerce-high-precision' AND template_version = 2"
+                + " AND template_id = 'ecommerce-high-precision' AND template_version = 3"
                 + " AND parameters::jsonb -> 'composition' @> '{\"canvas\": \"2000x2000\", \"background\": \"#FFFFFF\","
-                + " \"format\": \"jpeg\"}' AND parameters::jsonb -> 'refinement' = '[\"guided_upsample\"]'"))
+                + " \"format\": \"jpeg\"}' AND parameters::jsonb -> 'refinement' = '[\"guided_upsample\", \"foreground_colour\"]'"))
                 .isEqualTo(2);
         assertThat(assetTypes(jdbcUrl, "ecommerce-high-precision"))
                 .containsOnly("alpha_mask,composite,foreground_only,transparent_png");
@@ -67,7 +67,7 @@ class ShippedTemplatesTest {
             int composites = 0;
             while (rs.next()) {
                 String path = rs.getString(1);
-                assertThat(path).endsWith("/ecommerce-high-precision-v2/composite.jpg");
+                assertThat(path).endsWith("/ecommerce-high-precision-v3/composite.jpg");
                 assertThat(rs.getInt(2)).isEqualTo(2000);
                 assertThat(rs.getInt(3)).isEqualTo(2000);
                 assertThat(rs.getBoolean(5)).as("transparent_png stays the primary asset").isFalse();
@@ -101,7 +101,7 @@ class ShippedTemplatesTest {
                 while (rs.next()) {
                     rows.add(rs.getString(1));
                 }
-                assertThat(rows).containsExactly("ecommerce-high-precision@2", "shop@1");
+                assertThat(rows).containsExactly("ecommerce-high-precision@2", "ecommerce-high-precision@3", "shop@1");
             }
             // the refinement steps are data too: V16's zoom_pass and flip_average are accepted, an unknown step is not
             s.execute("INSERT INTO param_templates (template_id, version, model_profile, assets, refinement)"
