@@ -57,7 +57,7 @@ public class FirstSightingFilter extends KeyedProcessFunction<String, HashedObje
     public void processElement(HashedObject object, Context ctx, Collector<InferenceRequest> out) throws Exception {
         SightingState first = sighting.value();
         if (first == null) {
-            sighting.update(new SightingState(System.currentTimeMillis(), object.url(), object.sha256()));
+            sighting.update(new SightingState(System.currentTimeMillis(), object.url(), object.sha256(), object.modifiedAtMs()));
             out.collect(new InferenceRequest(object.md5(), object.url(), object.sizeBytes(), object.sha256()));
         } else if (first.sha256 != null && object.sha256() != null && !first.sha256.equals(object.sha256())) {
             collisionsMetric.inc();
@@ -69,7 +69,7 @@ public class FirstSightingFilter extends KeyedProcessFunction<String, HashedObje
             reassigned.inc();
             LOG.info("{} takes over md5 {} from {}, which no longer holds it", Printable.of(object.url()), object.md5(),
                     Printable.of(first.firstUrl));
-            sighting.update(new SightingState(System.currentTimeMillis(), object.url(), object.sha256()));
+            sighting.update(new SightingState(System.currentTimeMillis(), object.url(), object.sha256(), object.modifiedAtMs()));
             out.collect(new InferenceRequest(object.md5(), object.url(), object.sizeBytes(), object.sha256()));
         } else {
             duplicates.add(1);
@@ -78,9 +78,11 @@ public class FirstSightingFilter extends KeyedProcessFunction<String, HashedObje
     }
 
     /**
-     * Whether the first name of this content no longer holds it: deleted, or now of another size. One metadata call
-     * (a stat, an S3 HEAD) per later sighting, whose whole object the hasher has just read. A swap to other bytes of
-     * the same size is not seen here; the inference stage's digest check still catches it on the first name.
+     * Whether the first name of this content no longer holds it: deleted, now of another size, or written again
+     * since it was listed (a later modification time: a swap to other bytes of the same size; a rewrite of the same
+     * bytes costs one more inference, under this name). One metadata call (a stat, an S3 HEAD) per later sighting,
+     * whose whole object the hasher has just read. Where a time is unknown (an event without one, state of an
+     * earlier version) only the size is compared, and the inference stage's digest check still refuses the swap.
      */
     private static boolean firstNameLost(SightingState first, HashedObject later) {
         if (first.firstUrl == null || first.firstUrl.equals(later.url())) {
@@ -89,7 +91,10 @@ public class FirstSightingFilter extends KeyedProcessFunction<String, HashedObje
         try {
             Path path = new Path(first.firstUrl);
             FileStatus status = path.getFileSystem().getFileStatus(path);
-            return status.isDir() || status.getLen() != later.sizeBytes();
+            // written after it was listed: a bucket event's time is when the write completed, never before the
+            // object's own modification time, so "later than" holds for both discovery paths
+            return status.isDir() || status.getLen() != later.sizeBytes()
+                    || (first.firstModifiedAtMs > 0 && status.getModificationTime() > first.firstModifiedAtMs);
         } catch (FileNotFoundException gone) {
             return true;
         } catch (IOException | RuntimeException unknown) {

@@ -110,7 +110,8 @@ public class ContentHasher extends KeyedProcessFunction<String, DiscoveredObject
                     return;
                 }
                 seen.add(1);
-                out.collect(new HashedObject(object.url(), digest.md5(), digest.sizeBytes(), digest.sha256()));
+                out.collect(new HashedObject(object.url(), digest.md5(), digest.sizeBytes(), digest.sha256(),
+                        object.modifiedAtMs()));
                 return;
             } catch (FileNotFoundException e) {
                 if (stillThere(path)) {

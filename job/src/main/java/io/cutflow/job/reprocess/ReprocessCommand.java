@@ -163,7 +163,8 @@ public final class ReprocessCommand {
         String processed;
         String processedFrom;
         try (Connection c = db.connect()) {
-            contents = selection.select(c, runId);
+            // a content whose first name died is read from a name that still holds it
+            contents = ReprocessSelection.namesThatStillHold(c, selection.select(c, runId));
             if (config.contains(CutflowOptions.PROCESSED)) {
                 processed = config.get(CutflowOptions.PROCESSED);
                 processedFrom = "--processed";

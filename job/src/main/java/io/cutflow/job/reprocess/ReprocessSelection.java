@@ -213,6 +213,92 @@ public record ReprocessSelection(ParameterTemplate template, String filterTempla
         return readable;
     }
 
+    /** Contents with an outcome about a name (the object was deleted or overwritten before it was read). */
+    private static final String NAME_FAILURES = """
+            SELECT DISTINCT md5 FROM processing_jobs
+            WHERE md5 = ANY (CAST(? AS bpchar[])) AND error_class IN ('vanished', 'content_changed')
+            """;
+
+    /** Every name of the contents, with the SHA-256 it held when it was hashed. */
+    private static final String ALL_NAMES = """
+            SELECT md5, url, encode(sha256, 'hex') FROM image_urls WHERE md5 = ANY (CAST(? AS bpchar[])) ORDER BY md5, url
+            """;
+
+    /**
+     * The requests of contents whose outcome was about a name ({@code vanished}, {@code content_changed}) with a url
+     * that still holds them: the source url when it still exists with the content's size, else the first of the
+     * content's other urls (image_urls, with the owner's SHA-256 where known) that does. A dead first name must not
+     * doom a content that another name still holds (issue 23); the inference stage verifies the bytes it reads
+     * against the content's digests either way. One metadata call (a stat, an S3 HEAD) per such content and
+     * candidate name, at the start of a run; other contents are read from their source url as selected. A content
+     * no name holds keeps its source url (its read fails as vanished again, and says so).
+     */
+    public static List<InferenceRequest> namesThatStillHold(Connection c, List<InferenceRequest> requests)
+            throws SQLException {
+        List<InferenceRequest> out = new ArrayList<>(requests.size());
+        for (int from = 0; from < requests.size(); from += LOOKUP_CHUNK) {
+            out.addAll(namesThatStillHoldChunk(c, requests.subList(from, Math.min(requests.size(), from + LOOKUP_CHUNK))));
+        }
+        return out;
+    }
+
+    private static List<InferenceRequest> namesThatStillHoldChunk(Connection c, List<InferenceRequest> requests)
+            throws SQLException {
+        Set<String> nameFailures = new java.util.HashSet<>();
+        try (PreparedStatement ps = c.prepareStatement(NAME_FAILURES)) {
+            ps.setArray(1, c.createArrayOf("text", requests.stream().map(InferenceRequest::md5).distinct().toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    nameFailures.add(rs.getString(1).trim());
+                }
+            }
+        }
+        List<InferenceRequest> lost = requests.stream().filter(r -> nameFailures.contains(r.md5())
+                && holds(r.url(), r.sizeBytes()) == Boolean.FALSE).toList();
+        if (lost.isEmpty()) {
+            return requests;
+        }
+        Map<String, List<String[]>> names = new HashMap<>(); // md5 -> (url, sha256)
+        try (PreparedStatement ps = c.prepareStatement(ALL_NAMES)) {
+            ps.setArray(1, c.createArrayOf("text", lost.stream().map(InferenceRequest::md5).distinct().toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    names.computeIfAbsent(rs.getString(1).trim(), k -> new ArrayList<>())
+                            .add(new String[] {rs.getString(2), rs.getString(3)});
+                }
+            }
+        }
+        Map<InferenceRequest, String> replacement = new HashMap<>();
+        for (InferenceRequest r : lost) {
+            for (String[] name : names.getOrDefault(r.md5(), List.of())) {
+                boolean sameContent = r.sha256() == null || name[1] == null || name[1].equals(r.sha256());
+                if (sameContent && !name[0].equals(r.url()) && holds(name[0], r.sizeBytes()) == Boolean.TRUE) {
+                    replacement.put(r, name[0]);
+                    break;
+                }
+            }
+        }
+        List<InferenceRequest> readable = new ArrayList<>(requests.size());
+        for (InferenceRequest r : requests) {
+            String url = replacement.get(r);
+            readable.add(url == null ? r : new InferenceRequest(r.md5(), url, r.sizeBytes(), r.sha256()));
+        }
+        return readable;
+    }
+
+    /** Whether the url names an object of that size now: true, false, or null when the store cannot tell. */
+    private static Boolean holds(String url, long sizeBytes) {
+        try {
+            org.apache.flink.core.fs.Path path = new org.apache.flink.core.fs.Path(url);
+            org.apache.flink.core.fs.FileStatus status = path.getFileSystem().getFileStatus(path);
+            return !status.isDir() && status.getLen() == sizeBytes;
+        } catch (java.io.FileNotFoundException gone) {
+            return false;
+        } catch (java.io.IOException | RuntimeException unknown) {
+            return null;
+        }
+    }
+
     private static String likePrefix(String prefix) {
         return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
     }

@@ -53,8 +53,37 @@ class FirstSightingFilterTest {
         }
     }
 
-    private static HashedObject sighting(Path file, ContentDigest digest) {
-        return new HashedObject(url(file), digest.md5(), digest.sizeBytes(), digest.sha256());
+    /**
+     * The first name overwritten by other bytes of the same size after it was listed: its size still matches, its
+     * modification time does not; on main the later name was dropped as a duplicate and the content never got assets
+     * (the first name's inference fails as content_changed).
+     */
+    @Test
+    void aSameSizeSwapOfTheFirstNameIsSeenByItsModificationTime() throws Exception {
+        byte[] bytes = "the same product photo".getBytes();
+        ContentDigest digest = ContentDigest.of(bytes);
+        Path first = Files.write(dir.resolve("first.jpg"), bytes);
+        Path second = Files.write(dir.resolve("second.jpg"), bytes);
+        Files.setLastModifiedTime(first, java.nio.file.attribute.FileTime.fromMillis(1_700_000_000_000L));
+        try (KeyedOneInputStreamOperatorTestHarness<String, HashedObject, InferenceRequest> harness =
+                new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new FirstSightingFilter()),
+                        HashedObject::md5, Types.STRING)) {
+            harness.open();
+            harness.processElement(new StreamRecord<>(sighting(first, digest)));
+            harness.processElement(new StreamRecord<>(sighting(second, digest))); // first.jpg unchanged: a duplicate
+            assertThat(harness.extractOutputValues()).extracting(InferenceRequest::url).containsExactly(url(first));
+
+            Files.write(first, "THE SAME PRODUCT PHOTO".getBytes()); // same size, other bytes, written now
+            assertThat(Files.size(first)).isEqualTo(bytes.length);
+            harness.processElement(new StreamRecord<>(sighting(second, digest)));
+            assertThat(harness.extractOutputValues()).extracting(InferenceRequest::url)
+                    .containsExactly(url(first), url(second));
+        }
+    }
+
+    private static HashedObject sighting(Path file, ContentDigest digest) throws java.io.IOException {
+        return new HashedObject(url(file), digest.md5(), digest.sizeBytes(), digest.sha256(),
+                Files.getLastModifiedTime(file).toMillis());
     }
 
     private static String url(Path file) {

@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The local file system under the scheme {@code flaky://} (e.g. {@code flaky:///tmp/x.jpg}), whose reads of chosen
  * files fail a chosen number of times with an IOException, as a store that drops connections would, or are refused
  * for good (AccessDeniedException, as S3A reports a 403), and whose listings of chosen folders fail: deterministic
- * storage errors for tests. Listings name their entries flaky://. Registered as a FileSystemFactory
+ * storage errors for tests; and an action can run just before a chosen open of a file. Listings name their entries flaky://. Registered as a FileSystemFactory
  * (META-INF/services in the test resources).
  */
 public final class FlakyFileSystem extends LocalFileSystem {
@@ -27,6 +27,15 @@ public final class FlakyFileSystem extends LocalFileSystem {
     private static final Map<String, AtomicInteger> OPENS = new ConcurrentHashMap<>();
     private static final Set<String> DENIED = ConcurrentHashMap.newKeySet();
     private static final Set<String> FAILING_LISTINGS = ConcurrentHashMap.newKeySet();
+    private static final Map<String, Map.Entry<Integer, Runnable>> ON_OPEN = new ConcurrentHashMap<>();
+
+    /**
+     * Runs {@code action} just before the file's {@code nth} open (counted from 1, failed opens included), in the
+     * opening thread: e.g. delete or overwrite the object between the hasher's read (1st) and the inference's (2nd).
+     */
+    public static void onOpen(java.nio.file.Path file, int nth, Runnable action) {
+        ON_OPEN.put(file.toAbsolutePath().toString(), Map.entry(nth, action));
+    }
 
     /** Every open of the file is refused, as S3 answers 403 for an object the reader may not read. */
     public static void denyOpens(java.nio.file.Path file) {
@@ -71,7 +80,11 @@ public final class FlakyFileSystem extends LocalFileSystem {
     @Override
     public FSDataInputStream open(Path path) throws IOException {
         String file = path.toUri().getPath();
-        OPENS.computeIfAbsent(file, f -> new AtomicInteger()).incrementAndGet();
+        int opened = OPENS.computeIfAbsent(file, f -> new AtomicInteger()).incrementAndGet();
+        Map.Entry<Integer, Runnable> hook = ON_OPEN.get(file);
+        if (hook != null && hook.getKey() == opened) {
+            hook.getValue().run();
+        }
         if (DENIED.contains(file)) {
             throw new java.nio.file.AccessDeniedException(path.toString(), null, "injected 403 Forbidden");
         }

@@ -13,7 +13,9 @@ import io.cutflow.inference.image.Thumbnail;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Writes one template's assets of one image (alpha mask, transparent PNG, foreground cut-out, thumbnails) at their deterministic
@@ -39,10 +41,12 @@ public final class AssetWriter {
     public AssetRecord[] write(String md5, ParameterTemplate template, byte[] bgr, byte[] alpha, int width, int height)
             throws ImageRejectedException {
         List<String> created = new ArrayList<>();
+        Map<String, byte[]> replaced = new LinkedHashMap<>();
         try {
-            return writeAll(md5, template, bgr, alpha, width, height, created);
+            return writeAll(md5, template, bgr, alpha, width, height, created, replaced);
         } catch (ImageRejectedException | RuntimeException e) {
             removeCreated(created, e);
+            restoreReplaced(replaced, e);
             throw e;
         }
     }
@@ -50,7 +54,7 @@ public final class AssetWriter {
     /**
      * A set is written whole or not at all: the objects this call created (keys that held nothing before it) are
      * removed when a later one fails, so no object is left without its row whatever the attempt's outcome. Objects
-     * that existed before (a replay's, an earlier success's: same key, same bytes) are left as they are.
+     * that existed before (a replay's, an earlier success's) get their earlier bytes back ({@link #restoreReplaced}).
      */
     private static void removeCreated(List<String> created, Exception cause) {
         for (String uri : created) {
@@ -64,14 +68,32 @@ public final class AssetWriter {
         }
     }
 
+    /**
+     * Objects this call overwrote get the bytes they held before it back when a later one fails: their rows (an
+     * earlier success's, e.g. before a reprocess of the same template version under another model) describe those
+     * bytes, so rows and objects still agree. A replay's overwrite with the same bytes restores the same bytes.
+     */
+    private static void restoreReplaced(Map<String, byte[]> replaced, Exception cause) {
+        for (Map.Entry<String, byte[]> earlier : replaced.entrySet()) {
+            try {
+                ObjectStore.write(earlier.getKey(), earlier.getValue());
+            } catch (IOException e) {
+                cause.addSuppressed(e);
+            }
+        }
+    }
+
     private AssetRecord[] writeAll(String md5, ParameterTemplate template, byte[] bgr, byte[] alpha, int width,
-            int height, List<String> created) throws ImageRejectedException {
+            int height, List<String> created, Map<String, byte[]> replaced) throws ImageRejectedException {
         List<AssetRecord> records = new ArrayList<>();
         for (AssetType type : template.assets()) {
             String uri = AssetKeys.assetUri(processedBase, md5, template.id(), template.version(), type.code(),
                     type == AssetType.COMPOSITE ? template.composition().format().extension() : type.extension());
-            if (!existed(uri)) {
+            byte[] earlier = existed(uri) ? earlierBytes(uri) : null;
+            if (earlier == null) {
                 created.add(uri); // before the write: a write that fails half-way may leave something too
+            } else {
+                replaced.put(uri, earlier);
             }
             boolean primary = records.isEmpty();
             AssetRecord record;
@@ -112,6 +134,18 @@ public final class AssetWriter {
             records.add(record);
         }
         return records.toArray(new AssetRecord[0]);
+    }
+
+    /** What an existing object holds (null: gone since); read only where a set overwrites one (replays, reprocess). */
+    private static byte[] earlierBytes(String uri) throws ImageRejectedException {
+        try {
+            return ObjectStore.read(uri, Integer.MAX_VALUE - 16);
+        } catch (ImageRejectedException e) {
+            if (e.failureClass() == FailureClass.VANISHED) {
+                return null;
+            }
+            throw e;
+        }
     }
 
     private static boolean existed(String uri) throws ImageRejectedException {

@@ -5,18 +5,35 @@ import java.awt.image.AffineTransformOp;
 import java.awt.image.BufferedImage;
 
 /**
- * Reads the EXIF orientation tag (0x0112) of a JPEG and turns the decoded image upright, as viewers do: a phone
- * photo stored sideways must be cut out and stored the way people see it.
+ * Reads the EXIF orientation tag (0x0112) of a JPEG (APP1 Exif segment), a PNG (eXIf chunk), a TIFF (its first IFD)
+ * or a WebP (EXIF chunk of the extended format) and turns the decoded image upright, as viewers do: a phone photo
+ * stored sideways must be cut out and stored the way people see it. The codecs themselves ignore the tag.
  */
 final class ExifOrientation {
 
     private ExifOrientation() {}
 
-    /** The orientation 1..8 from the first APP1 Exif segment, 1 when absent or unreadable. */
-    static int read(byte[] jpeg) {
-        if (jpeg.length < 4 || (jpeg[0] & 0xff) != 0xFF || (jpeg[1] & 0xff) != 0xD8) {
-            return 1;
+    /** The orientation 1..8 of an image in any of the formats above, 1 when absent, unreadable or another format. */
+    static int read(byte[] bytes) {
+        if (bytes.length >= 4 && (bytes[0] & 0xff) == 0xFF && (bytes[1] & 0xff) == 0xD8) {
+            return readJpeg(bytes);
         }
+        if (bytes.length >= 8 && (bytes[0] & 0xff) == 0x89 && bytes[1] == 'P' && bytes[2] == 'N' && bytes[3] == 'G') {
+            return readPng(bytes);
+        }
+        if (bytes.length >= 8 && ((bytes[0] == 'I' && bytes[1] == 'I' && bytes[2] == 42 && bytes[3] == 0)
+                || (bytes[0] == 'M' && bytes[1] == 'M' && bytes[2] == 0 && bytes[3] == 42))) {
+            return orientationInTiff(bytes, 0, bytes.length);
+        }
+        if (bytes.length >= 12 && bytes[0] == 'R' && bytes[1] == 'I' && bytes[2] == 'F' && bytes[3] == 'F'
+                && bytes[8] == 'W' && bytes[9] == 'E' && bytes[10] == 'B' && bytes[11] == 'P') {
+            return readWebp(bytes);
+        }
+        return 1;
+    }
+
+    /** The orientation from the first APP1 Exif segment, 1 when absent or unreadable. */
+    private static int readJpeg(byte[] jpeg) {
         int pos = 2;
         while (pos + 4 <= jpeg.length && (jpeg[pos] & 0xff) == 0xFF) {
             int marker = jpeg[pos + 1] & 0xff;
@@ -33,20 +50,80 @@ final class ExifOrientation {
         return 1;
     }
 
+    /** The eXIf chunk (PNG 1.5 extension), before the image data; 1 when there is none. */
+    private static int readPng(byte[] png) {
+        long pos = 8;
+        while (pos + 12 <= png.length) {
+            long length = u32(png, (int) pos, false);
+            int type = (int) pos + 4;
+            long data = pos + 8;
+            if (data + length > png.length) {
+                return 1;
+            }
+            if (is(png, type, "eXIf")) {
+                return orientationInExif(png, (int) data, (int) (data + length));
+            }
+            if (is(png, type, "IDAT") || is(png, type, "IEND")) {
+                return 1; // eXIf comes before the image data
+            }
+            pos = data + length + 4; // the CRC
+        }
+        return 1;
+    }
+
+    /** The EXIF chunk of an extended (VP8X) WebP; 1 when there is none. */
+    private static int readWebp(byte[] webp) {
+        long end = Math.min(webp.length, 8 + u32(webp, 4, true));
+        long pos = 12;
+        while (pos + 8 <= end) {
+            long length = u32(webp, (int) pos + 4, true);
+            long data = pos + 8;
+            if (data + length > end) {
+                return 1;
+            }
+            if (is(webp, (int) pos, "EXIF")) {
+                return orientationInExif(webp, (int) data, (int) (data + length));
+            }
+            pos = data + length + (length & 1); // chunks are padded to an even size
+        }
+        return 1;
+    }
+
+    /** An EXIF block: a TIFF structure, which some writers put behind the JPEG segment's "Exif\0\0" too. */
+    private static int orientationInExif(byte[] b, int start, int end) {
+        if (end - start >= 6 && is(b, start, "Exif") && b[start + 4] == 0 && b[start + 5] == 0) {
+            start += 6;
+        }
+        return orientationInTiff(b, start, end);
+    }
+
+    private static boolean is(byte[] b, int at, String fourCc) {
+        for (int i = 0; i < fourCc.length(); i++) {
+            if (at + i >= b.length || b[at + i] != fourCc.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static int orientationInTiff(byte[] b, int tiff, int end) {
+        end = Math.min(end, b.length);
+        if (tiff < 0 || end - tiff < 8 || !(b[tiff] == b[tiff + 1] && (b[tiff] == 'I' || b[tiff] == 'M'))) {
+            return 1;
+        }
         boolean little = b[tiff] == 'I';
-        int ifd = tiff + (int) u32(b, tiff + 4, little);
+        long ifd = tiff + u32(b, tiff + 4, little);
         if (ifd + 2 > end || ifd < tiff) {
             return 1;
         }
-        int entries = u16(b, ifd, little);
+        int entries = u16(b, (int) ifd, little);
         for (int i = 0; i < entries; i++) {
-            int entry = ifd + 2 + 12 * i;
+            long entry = ifd + 2 + 12L * i;
             if (entry + 12 > end) {
                 return 1;
             }
-            if (u16(b, entry, little) == 0x0112) {
-                int value = u16(b, entry + 8, little);
+            if (u16(b, (int) entry, little) == 0x0112) {
+                int value = u16(b, (int) entry + 8, little);
                 return value >= 1 && value <= 8 ? value : 1;
             }
         }

@@ -81,9 +81,7 @@ public final class ImageDecoder {
                 ImageReadParam param = reader.getDefaultReadParam();
                 started.accept(reader);
                 BufferedImage image = reader.read(0, param); // animated GIF/WebP, TIFF: the first frame or page
-                if (format.equals("jpeg")) {
-                    image = ExifOrientation.apply(image, ExifOrientation.read(bytes));
-                }
+                image = ExifOrientation.apply(image, ExifOrientation.read(bytes)); // JPEG, PNG, TIFF, WebP
                 // data that ends early but still decodes is not refused here: its assets show an operator how much
                 // is missing (io.cutflow.inference.review); data that cannot be decoded at all fails as truncated below
                 return new Decoded(image, format, truncation.warning() == null ? null

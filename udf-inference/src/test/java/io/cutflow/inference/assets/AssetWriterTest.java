@@ -48,6 +48,36 @@ class AssetWriterTest {
         assertThat(Path.of(png)).exists();
     }
 
+    /**
+     * A set that overwrites an earlier one with other bytes (a reprocess of the same template version under another
+     * model) and fails on its second object: the first object gets its earlier bytes back, which its row (the
+     * earlier success's) describes. On main it kept the new bytes: a row of one size, an object of another.
+     */
+    @Test
+    void anOverwrittenObjectGetsItsEarlierBytesBackWhenALaterWriteFails() throws Exception {
+        String base = dir.toString();
+        AssetWriter writer = new AssetWriter(base, 1);
+        byte[] bgr = new byte[16 * 16 * 3];
+        byte[] alpha = new byte[16 * 16];
+        AssetRecord[] earlier = writer.write(MD5, TEMPLATE, bgr, alpha, 16, 16); // the rows stay these
+        Path mask = Path.of(AssetKeys.assetUri(base, MD5, "default", 1, "alpha_mask"));
+        byte[] earlierMask = Files.readAllBytes(mask);
+        assertThat(earlier[0].fileSizeBytes()).isEqualTo(earlierMask.length);
+
+        String png = AssetKeys.assetUri(base, MD5, "default", 1, "transparent_png");
+        Files.delete(Path.of(png));
+        blockWrite(png);
+        byte[] otherAlpha = new byte[16 * 16];
+        for (int i = 0; i < otherAlpha.length; i++) {
+            otherAlpha[i] = (byte) (i * 37);
+        }
+        ImageRejectedException failed = catchThrowableOfType(ImageRejectedException.class,
+                () -> writer.write(MD5, TEMPLATE, bgr, otherAlpha, 16, 16));
+        assertThat(failed).isNotNull();
+        assertThat(failed.getSuppressed()).as("nothing failed while restoring").isEmpty();
+        assertThat(Files.readAllBytes(mask)).as("the mask its row describes").isEqualTo(earlierMask);
+    }
+
     /** A non-empty folder where the object's write goes (its temporary file beside it): the write fails, as on a full disk. */
     private static Path blockWrite(String uri) throws java.io.IOException {
         Path target = Path.of(uri);
