@@ -3,11 +3,10 @@ package io.cutflow.job.outcome;
 import io.cutflow.inference.model.SharedModelRunners;
 import io.cutflow.inference.testing.HostileCorpus;
 import io.cutflow.inference.testing.TestImages;
-import io.cutflow.job.JobArguments;
-import io.cutflow.job.reprocess.ReprocessCommand;
 import io.cutflow.job.support.JobRunner;
 import io.cutflow.job.support.PostgresServer;
 import io.cutflow.job.support.TableSnapshot;
+import io.cutflow.job.support.ReprocessCommands;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
@@ -15,10 +14,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -117,13 +113,6 @@ class ReviewOutcomeTest {
     }
 
     private static String retry(Configuration config, String... args) throws Exception {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        ReprocessCommand.Request request = ReprocessCommand.parse("retry", args);
-        Configuration c = new Configuration(config);
-        c.addAll(JobArguments.parse(request.jobArgs().toArray(String[]::new)));
-        int exit = ReprocessCommand.run(request, c, new PrintStream(bytes, true, StandardCharsets.UTF_8));
-        String out = bytes.toString(StandardCharsets.UTF_8);
-        assertThat(exit).as(out).isZero();
-        return out;
+        return ReprocessCommands.run("retry", config, args);
     }
 }

@@ -7,15 +7,13 @@ import io.cutflow.job.support.FailingBackfill;
 import io.cutflow.job.support.JobRunner;
 import io.cutflow.job.support.PostgresServer;
 import io.cutflow.job.support.TableSnapshot;
+import io.cutflow.job.support.ReprocessCommands;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -83,17 +81,11 @@ class DayTwoDefaultsTest {
      * with the test model and one ONNX thread.
      */
     private static String command(String jdbcUrl, String command, String... args) throws Exception {
-        ReprocessCommand.Request request = ReprocessCommand.parse(command, args);
         Configuration config = new Configuration();
         config.set(CutflowOptions.MODEL_PATH, TestImages.modelPath().toString());
         config.set(CutflowOptions.INTRA_OP_THREADS, 1);
-        config.addAll(JobArguments.parse(request.jobArgs().toArray(String[]::new)));
-        assertThat(config.contains(CutflowOptions.PROCESSED)).isFalse();
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        int exit = ReprocessCommand.run(request, config, new PrintStream(bytes, true, StandardCharsets.UTF_8));
-        String out = bytes.toString(StandardCharsets.UTF_8);
-        System.out.println(out);
-        assertThat(exit).as(out).isZero();
-        return out;
+        assertThat(JobArguments.parse(ReprocessCommand.parse(command, args).jobArgs().toArray(String[]::new))
+                .contains(CutflowOptions.PROCESSED)).isFalse();
+        return ReprocessCommands.run(command, config, args);
     }
 }

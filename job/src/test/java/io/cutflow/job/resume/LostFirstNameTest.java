@@ -2,13 +2,11 @@ package io.cutflow.job.resume;
 
 import io.cutflow.inference.Md5;
 import io.cutflow.inference.testing.TestImages;
-import io.cutflow.job.CutflowOptions;
-import io.cutflow.job.JobArguments;
-import io.cutflow.job.reprocess.ReprocessCommand;
 import io.cutflow.job.support.FlakyFileSystem;
 import io.cutflow.job.support.JobRunner;
 import io.cutflow.job.support.PostgresServer;
 import io.cutflow.job.support.TableSnapshot;
+import io.cutflow.job.support.ReprocessCommands;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -16,9 +14,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -190,14 +185,6 @@ class LostFirstNameTest {
     }
 
     private static String command(String command, Configuration config, String... args) throws Exception {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        ReprocessCommand.Request request = ReprocessCommand.parse(command, args);
-        Configuration c = new Configuration(config);
-        c.addAll(JobArguments.parse(request.jobArgs().toArray(String[]::new)));
-        int exit = ReprocessCommand.run(request, c, new PrintStream(bytes, true, StandardCharsets.UTF_8));
-        String out = bytes.toString(StandardCharsets.UTF_8);
-        System.out.println(out);
-        assertThat(exit).as(out).isZero();
-        return out;
+        return ReprocessCommands.run(command, config, args);
     }
 }
