@@ -65,12 +65,18 @@ class AttemptTimeBoundsTest {
         Path file = Files.write(dir.resolve("big.png"), png);
 
         long runs = runner.runCount();
-        start = System.nanoTime();
-        InferenceResult.ProcessingJob job = attempt(new InferenceRequest(Md5.hex(png), file.toUri().toString(), png.length),
-                decodeMs / 5);
-        long attemptMs = (System.nanoTime() - start) / 1_000_000;
-        assertThat(job.errorClass()).as(job.errorMessage()).isEqualTo(FailureClass.TIMEOUT.code());
-        assertThat(job.errorMessage()).contains("decoding");
+        // the fastest of three attempts: a collection pause of a few hundred ms in a busy build JVM (seen once in a
+        // CI run: 553 ms against a 243 ms decode) must not pass for a decode that was not aborted; one that never
+        // aborts fails all three
+        long attemptMs = Long.MAX_VALUE;
+        for (int i = 0; i < 3 && attemptMs >= decodeMs * 3 / 4; i++) {
+            start = System.nanoTime();
+            InferenceResult.ProcessingJob job = attempt(new InferenceRequest(Md5.hex(png), file.toUri().toString(),
+                    png.length), decodeMs / 5);
+            attemptMs = Math.min(attemptMs, (System.nanoTime() - start) / 1_000_000);
+            assertThat(job.errorClass()).as(job.errorMessage()).isEqualTo(FailureClass.TIMEOUT.code());
+            assertThat(job.errorMessage()).contains("decoding");
+        }
         assertThat(runner.runCount()).as("the model never ran").isEqualTo(runs);
         assertThat(attemptMs).as("aborted within the decode of %d ms", decodeMs).isLessThan(decodeMs * 3 / 4);
     }
