@@ -11,8 +11,10 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -288,7 +290,7 @@ public final class ConsoleQueries {
         try (PreparedStatement ps = c.prepareStatement("SELECT u.md5 FROM image_urls u WHERE u.url LIKE ? ESCAPE '\\'"
                 + " LIMIT " + (PREFIX_URL_LIST_CAP + 1))) {
             ps.setString(1, likeEscape(prefix) + "%");
-            java.util.Set<String> md5s = new java.util.LinkedHashSet<>();
+            Set<String> md5s = new LinkedHashSet<>();
             int urls = 0;
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

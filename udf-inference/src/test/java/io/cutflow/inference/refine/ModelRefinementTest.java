@@ -70,7 +70,7 @@ class ModelRefinementTest {
 
     /** The stamp covering {@code coverage} of a width x height frame (a soft gradient), off-centre; exact alpha. */
     static Shot lifestyle(String stamp, int width, int height, double coverage, long seed) {
-        BufferedImage cutout = TestImages.read(readStamp(stamp));
+        BufferedImage cutout = TestImages.stamp(stamp);
         Random random = new Random(seed);
         long opaque = 0;
         for (int y = 0; y < cutout.getHeight(); y++) {
@@ -90,27 +90,18 @@ class ModelRefinementTest {
             for (int x = 0; x < width; x++) {
                 double t = (double) (x + y) / (width + height);
                 int r = (int) (top[0] - 60 * t), g = (int) (top[1] - 50 * t), b = (int) (top[2] - 70 * t);
+                int rgb = (r << 16) | (g << 8) | b;
                 int a = 0;
                 if (x >= ox && y >= oy && x < ox + cw && y < oy + ch) {
                     int argb = cutout.getRGB(Math.min(cutout.getWidth() - 1, (int) ((x - ox) / scale)),
                             Math.min(cutout.getHeight() - 1, (int) ((y - oy) / scale)));
                     a = argb >>> 24;
-                    r = (((argb >> 16) & 0xff) * a + r * (255 - a)) / 255;
-                    g = (((argb >> 8) & 0xff) * a + g * (255 - a)) / 255;
-                    b = ((argb & 0xff) * a + b * (255 - a)) / 255;
+                    rgb = TestImages.over(argb, rgb);
                 }
-                image.setRGB(x, y, (r << 16) | (g << 8) | b);
+                image.setRGB(x, y, rgb);
                 alpha[y * width + x] = (byte) a;
             }
         }
         return new Shot(image, alpha);
-    }
-
-    private static byte[] readStamp(String name) {
-        try {
-            return java.nio.file.Files.readAllBytes(TestImages.stampsDir().resolve(name + ".png"));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 }

@@ -50,7 +50,7 @@ public final class TestImages {
      * whose colour and gradient derive from the seed.
      */
     public static Composite composite(String stamp, int width, int height, long seed) {
-        BufferedImage cutout = read(stampsDir().resolve(stamp + ".png"));
+        BufferedImage cutout = stamp(stamp);
         Random random = new Random(seed);
         int[] top = {150 + random.nextInt(90), 150 + random.nextInt(90), 150 + random.nextInt(90)};
         int[] bottom = {top[0] - 40, top[1] - 40, top[2] - 40};
@@ -72,18 +72,31 @@ public final class TestImages {
                 int a = 0;
                 int sx = (int) ((x - ox) / scale);
                 int sy = (int) ((y - oy) / scale);
+                int rgb = (r << 16) | (g << 8) | b;
                 if (x >= ox && y >= oy && sx < cutout.getWidth() && sy < cutout.getHeight() && x < ox + cw && y < oy + ch) {
                     int argb = cutout.getRGB(sx, sy);
                     a = argb >>> 24;
-                    r = (((argb >> 16) & 0xff) * a + r * (255 - a)) / 255;
-                    g = (((argb >> 8) & 0xff) * a + g * (255 - a)) / 255;
-                    b = ((argb & 0xff) * a + b * (255 - a)) / 255;
+                    rgb = over(argb, rgb);
                 }
-                image.setRGB(x, y, (r << 16) | (g << 8) | b);
+                image.setRGB(x, y, rgb);
                 alpha[y * width + x] = (byte) a;
             }
         }
         return new Composite(image, alpha);
+    }
+
+    /** The ARGB pixel {@code argb} over the opaque {@code rgb} (straight alpha), as packed RGB. */
+    public static int over(int argb, int rgb) {
+        int a = argb >>> 24;
+        int r = (((argb >> 16) & 0xff) * a + ((rgb >> 16) & 0xff) * (255 - a)) / 255;
+        int g = (((argb >> 8) & 0xff) * a + ((rgb >> 8) & 0xff) * (255 - a)) / 255;
+        int b = ((argb & 0xff) * a + (rgb & 0xff) * (255 - a)) / 255;
+        return (r << 16) | (g << 8) | b;
+    }
+
+    /** One of the stamps ({@link #stampsDir()}) by name, with its exact alpha. */
+    public static BufferedImage stamp(String name) {
+        return read(stampsDir().resolve(name + ".png"));
     }
 
     public static byte[] jpeg(BufferedImage image, float quality) {
