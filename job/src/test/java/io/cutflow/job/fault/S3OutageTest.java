@@ -19,13 +19,18 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The object store misbehaves mid-run. Reads and writes are retried (by the S3 client, then by the hasher and the
  * inference stage); a store that stays away longer than those retries fails the task over
  * (StorageUnavailableException) and Flink replays from the last checkpoint until the store is back. With the S3
- * client's defaults a 30 s outage is absorbed by its own retries; with a client that gives up at once the same
- * outage takes the fail-over path. No image is marked failed because of the store, and every run ends with the
+ * client's defaults a 30 s outage is absorbed by its own retries; with a client that gives up at once a 10 s
+ * outage takes the fail-over path; 15 s of 503 SlowDown answers are backed off and retried. No image is marked failed because of the store, and every run ends with the
  * tables and objects of a failure-free run.
  */
 class S3OutageTest {
 
+    /** Within the S3 client's default retries: absorbed without a fail-over. */
     private static final Duration OUTAGE = Duration.ofSeconds(30);
+    /** With a client that gives up at once any outage outlasts its retries; 10 s is several of its attempts. */
+    private static final Duration OUTAGE_FOR_THE_IMPATIENT_CLIENT = Duration.ofSeconds(10);
+    /** Long enough for every stage's request to meet 503s and back off several times. */
+    private static final Duration THROTTLING = Duration.ofSeconds(15);
 
     @RegisterExtension
     static final MiniClusterExtension FLINK = FaultRig.miniCluster();
@@ -81,7 +86,7 @@ class S3OutageTest {
         long before = run.successes();
         rig.s3().stop();
         try {
-            Thread.sleep(OUTAGE.toMillis()); // the length of the outage, not a wait for a result
+            Thread.sleep(OUTAGE_FOR_THE_IMPATIENT_CLIENT.toMillis()); // the length of the outage, not a wait for a result
         } finally {
             rig.s3().restart();
         }
@@ -89,7 +94,7 @@ class S3OutageTest {
         int restarts = FaultRig.restarts(cluster, client.getJobID());
         FaultRig.Outcome disturbed = run.outcome();
         System.out.printf("S3OutageTest: impatient client, S3 down for %d s after %d/%d results: %d restarts%n",
-                OUTAGE.toSeconds(), before, FaultRig.GOOD_IMAGES, restarts);
+                OUTAGE_FOR_THE_IMPATIENT_CLIENT.toSeconds(), before, FaultRig.GOOD_IMAGES, restarts);
 
         assertThat(before).as("the outage starts mid-run").isLessThan(FaultRig.GOOD_IMAGES);
         assertThat(restarts).as("storage errors outlasted the retries: the job failed over").isPositive();
@@ -99,7 +104,7 @@ class S3OutageTest {
     }
 
     @Test
-    void s3AnsweringSlowDownForThirtySecondsMidRunLeavesTheSameTablesAndObjects() throws Exception {
+    void s3AnsweringSlowDownForFifteenSecondsMidRunLeavesTheSameTablesAndObjects() throws Exception {
         FaultRig.Outcome expected = rig.baseline();
         rig.useProxyEndpoint();
         FaultRig.Run run = rig.newRun("s3-slowdown", true);
@@ -109,7 +114,7 @@ class S3OutageTest {
         long before = run.successes();
         rig.slowDownProxy().slowDown(true);
         try {
-            Thread.sleep(OUTAGE.toMillis()); // the length of the throttling period
+            Thread.sleep(THROTTLING.toMillis()); // the length of the throttling period
         } finally {
             rig.slowDownProxy().slowDown(false);
         }
