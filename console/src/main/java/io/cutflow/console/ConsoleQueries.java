@@ -1,14 +1,14 @@
 package io.cutflow.console;
 
 import io.cutflow.console.db.ConsoleDatabase;
+import io.cutflow.job.db.SqlConditions;
+import io.cutflow.job.db.SqlConditions.SqlArray;
 
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -60,12 +60,12 @@ public final class ConsoleQueries {
             } else {
                 // a product id (or its beginning) first: one btree probe per partition; a url's beginning (the
                 // primary key); only then any part of a url, a scan bounded by its LIMIT and the statement timeout
-                collect(c, BY_PRODUCT_ID, likeEscape(lower) + "%", urls);
+                collect(c, BY_PRODUCT_ID, SqlConditions.likePrefix(lower), urls);
                 if (urls.isEmpty() && (text.contains("/") || text.contains(":"))) {
-                    collect(c, BY_URL_PREFIX, likeEscape(text) + "%", urls);
+                    collect(c, BY_URL_PREFIX, SqlConditions.likePrefix(text), urls);
                 }
                 if (urls.isEmpty()) {
-                    collect(c, BY_URL_PART, "%" + likeEscape(text) + "%", urls);
+                    collect(c, BY_URL_PART, "%" + SqlConditions.likePrefix(text), urls);
                 }
             }
             if (md5 && urls.isEmpty()) {
@@ -238,11 +238,11 @@ public final class ConsoleQueries {
         Map<String, Object> result = new LinkedHashMap<>();
         try (Connection c = connect()) {
             List<String> named = f.urlPrefix() == null ? null : contentsNamedUnder(c, f.urlPrefix());
-            String where = where(f, named);
+            SqlConditions where = where(f, named);
             // counted up to a cap: an exact count of 300k failed rows costs more than the page; "Retry all" counts exactly
-            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM (SELECT 1 " + where + " LIMIT "
+            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM (SELECT 1 " + from(where) + " LIMIT "
                     + (COUNT_CAP + 1) + ") capped")) {
-                bind(ps, f, named);
+                where.bind(ps, 1);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     long total = rs.getLong(1);
@@ -260,10 +260,10 @@ public final class ConsoleQueries {
                               AND m.outcome_at = j.finished_at) AS marks
                     FROM (SELECT j.md5, j.template_id, j.template_version, j.status, j.error_class, j.error_message,
                                  j.attempts, j.finished_at
-                    """ + where + " ORDER BY j.finished_at DESC NULLS LAST, j.md5 LIMIT " + FAILURE_ROWS + """
+                    """ + from(where) + " ORDER BY j.finished_at DESC NULLS LAST, j.md5 LIMIT " + FAILURE_ROWS + """
                     ) j LEFT JOIN original_images o ON o.md5 = j.md5
                     ORDER BY j.finished_at DESC NULLS LAST, j.md5""")) {
-                bind(ps, f, named);
+                where.bind(ps, 1);
                 List<Map<String, Object>> rows = rows(ps);
                 for (Map<String, Object> r : rows) {
                     r.put("md5", ((String) r.get("md5")).strip());
@@ -289,7 +289,7 @@ public final class ConsoleQueries {
     private static List<String> contentsNamedUnder(Connection c, String prefix) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT u.md5 FROM image_urls u WHERE u.url LIKE ? ESCAPE '\\'"
                 + " LIMIT " + (PREFIX_URL_LIST_CAP + 1))) {
-            ps.setString(1, likeEscape(prefix) + "%");
+            ps.setString(1, SqlConditions.likePrefix(prefix));
             Set<String> md5s = new LinkedHashSet<>();
             int urls = 0;
             try (ResultSet rs = ps.executeQuery()) {
@@ -303,70 +303,35 @@ public final class ConsoleQueries {
     }
 
     /**
-     * The failures filter as SQL: only the conditions of the filters that are set, each a literal fragment with its
-     * bind parameters ({@link #bind}), so the planner sees plain conditions (with "? IS NULL OR" guards a url prefix
-     * was planned as a scan of every url: 0.9 s per page at 1.2M urls). {@code named}: the url prefix's contents when
-     * {@link #contentsNamedUnder} listed them.
+     * The failures filter as SQL: only the conditions of the filters that are set ({@link SqlConditions}).
+     * {@code named}: the url prefix's contents when {@link #contentsNamedUnder} listed them.
      */
-    static String where(FailureFilter f, List<String> named) {
-        StringBuilder sql = new StringBuilder(" FROM processing_jobs j WHERE j.status = ?");
-        if (f.errorClass() != null) {
-            sql.append(" AND j.error_class = ?");
-        }
-        if (f.templateId() != null) {
-            sql.append(" AND j.template_id = ?");
-        }
-        if (f.templateVersion() != null) {
-            sql.append(" AND j.template_version = ?");
-        }
-        if (f.since() != null) {
-            sql.append(" AND j.finished_at >= ?");
-        }
-        if (f.until() != null) {
-            sql.append(" AND j.finished_at < ?");
-        }
-        if (f.urlPrefix() != null) {
-            // a listed set: a nested loop probing each content's one partition (22 contents: 4 ms at 10M); a broad
-            // prefix: its urls hashed once (OFFSET 0 keeps the planner from a merge join over both whole indexes,
-            // 26 s at 10M; this way 3 s for 200k urls)
-            sql.append(named != null ? " AND j.md5 IN (SELECT unnest(CAST(? AS bpchar[])))"
-                    : " AND j.md5 IN (SELECT u.md5 FROM image_urls u WHERE u.url LIKE ? ESCAPE '\\' OFFSET 0)");
+    static SqlConditions where(FailureFilter f, List<String> named) {
+        SqlConditions where = new SqlConditions().and("j.status = ?", f.status())
+                .andIfSet(f.errorClass(), "j.error_class = ?")
+                .andIfSet(f.templateId(), "j.template_id = ?")
+                .andIfSet(f.templateVersion(), "j.template_version = ?")
+                .andIfSet(f.since(), "j.finished_at >= ?")
+                .andIfSet(f.until(), "j.finished_at < ?");
+        if (f.urlPrefix() != null && named != null) {
+            // a listed set: a nested loop probing each content's one partition (22 contents: 4 ms at 10M)
+            where.and("j.md5 IN (SELECT unnest(?))", new SqlArray("bpchar", named.toArray()));
+        } else if (f.urlPrefix() != null) {
+            // a broad prefix: its urls hashed once (OFFSET 0 keeps the planner from a merge join over both whole
+            // indexes, 26 s at 10M; this way 3 s for 200k urls)
+            where.and("j.md5 IN (SELECT u.md5 FROM image_urls u WHERE u.url LIKE ? ESCAPE '\\' OFFSET 0)",
+                    SqlConditions.likePrefix(f.urlPrefix()));
         }
         if (!f.includeMarked()) {
-            sql.append(" AND NOT EXISTS (SELECT 1 FROM review_marks m WHERE m.md5 = j.md5 AND m.template_id = j.template_id"
+            where.and("NOT EXISTS (SELECT 1 FROM review_marks m WHERE m.md5 = j.md5 AND m.template_id = j.template_id"
                     + " AND m.template_version = j.template_version AND m.outcome_at = j.finished_at)");
         }
-        return sql.append(' ').toString();
+        return where;
     }
 
-    /** The parameters of {@link #where}, in its order. */
-    private static void bind(PreparedStatement ps, FailureFilter f, List<String> named) throws SQLException {
-        int i = 1;
-        ps.setString(i++, f.status());
-        if (f.errorClass() != null) {
-            ps.setString(i++, f.errorClass());
-        }
-        if (f.templateId() != null) {
-            ps.setString(i++, f.templateId());
-        }
-        if (f.templateVersion() != null) {
-            ps.setInt(i++, f.templateVersion());
-        }
-        if (f.since() != null) {
-            ps.setTimestamp(i++, Timestamp.from(f.since()));
-        }
-        if (f.until() != null) {
-            ps.setTimestamp(i++, Timestamp.from(f.until()));
-        }
-        if (f.urlPrefix() != null && named != null) {
-            ps.setArray(i, ps.getConnection().createArrayOf("bpchar", named.toArray()));
-        } else if (f.urlPrefix() != null) {
-            ps.setString(i, likeEscape(f.urlPrefix()) + "%");
-        }
-    }
-
-    static String likeEscape(String text) {
-        return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+    /** The rows of processing_jobs {@code j} the conditions select, as a FROM clause. */
+    private static String from(SqlConditions where) {
+        return " FROM processing_jobs j WHERE TRUE" + where.sql() + " ";
     }
 
     private static List<Map<String, Object>> rows(PreparedStatement ps) throws SQLException {

@@ -116,7 +116,7 @@ public final class JobRetry {
         int total = 0;
         try (Connection c = db.connect()) {
             for (ReprocessSelection selection : ReprocessCommand.selections(request, db)) {
-                total += selection.select(c, "console-preview-" + System.nanoTime()).size();
+                total += selection.contents(c, "console-preview-" + System.nanoTime()).size();
             }
         }
         return total;

@@ -164,7 +164,7 @@ public final class ReprocessCommand {
         String processedFrom;
         try (Connection c = db.connect()) {
             // a content whose first name died is read from a name that still holds it
-            contents = ReprocessSelection.namesThatStillHold(c, selection.select(c, runId));
+            contents = selection.select(c, runId);
             if (config.contains(CutflowOptions.PROCESSED)) {
                 processed = config.get(CutflowOptions.PROCESSED);
                 processedFrom = "--processed";

@@ -2,6 +2,8 @@ package io.cutflow.job.reprocess;
 
 import io.cutflow.inference.InferenceRequest;
 import io.cutflow.inference.ParameterTemplate;
+import io.cutflow.job.db.SqlConditions;
+import io.cutflow.job.db.SqlConditions.SqlArray;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -10,16 +12,12 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.stream.Collectors;
 
 /**
  * Which contents a reprocess run takes: those of original_images matching every filter given, less those this run
@@ -83,223 +81,70 @@ public record ReprocessSelection(ParameterTemplate template, String filterTempla
         }
     }
 
-    private static final String SELECT = """
-            WITH prefixed AS MATERIALIZED (
-                SELECT u.md5 FROM image_urls u WHERE CAST(? AS text) IS NOT NULL AND u.url LIKE ? ESCAPE '\\')
-            SELECT o.md5, o.source_url, o.file_size_bytes, encode(o.sha256, 'hex')
-            FROM original_images o
-            WHERE (CAST(? AS text) = 'any' OR EXISTS (
-                      SELECT 1 FROM processing_jobs j
-                      WHERE j.md5 = o.md5 AND j.status = ?
-                        AND (CAST(? AS text) IS NULL OR j.template_id = ?)
-                        AND (CAST(? AS int) IS NULL OR j.template_version = ?)
-                        AND (CAST(? AS text) IS NULL OR j.error_class = ?)
-                        AND (CAST(? AS timestamptz) IS NULL OR j.finished_at >= ?)
-                        AND (CAST(? AS timestamptz) IS NULL OR j.finished_at < ?)
-                        AND (cardinality(CAST(? AS text[])) > 0 OR NOT EXISTS (
-                              SELECT 1 FROM review_marks m
-                              WHERE m.md5 = j.md5 AND m.template_id = j.template_id
-                                AND m.template_version = j.template_version AND m.outcome_at = j.finished_at))))
-              AND (CAST(? AS text) <> 'any' OR CAST(? AS timestamptz) IS NULL OR o.upload_timestamp >= ?)
-              AND (CAST(? AS text) <> 'any' OR CAST(? AS timestamptz) IS NULL OR o.upload_timestamp < ?)
-              AND (CAST(? AS text) IS NULL OR o.md5 IN (SELECT md5 FROM prefixed))
-              AND (cardinality(CAST(? AS text[])) = 0 OR o.md5 = ANY (CAST(? AS bpchar[])))
-              AND NOT EXISTS (SELECT 1 FROM processing_attempts a
-                              WHERE a.md5 = o.md5 AND a.template_id = ? AND a.template_version = ? AND a.run_id = ?)
-              AND (CAST(? AS text) NOT IN ('failed', 'needs_manual_review') OR NOT EXISTS (
-                      SELECT 1 FROM processing_jobs s
-                      WHERE s.md5 = o.md5 AND s.template_id = ? AND s.template_version = ? AND s.status = 'success'))
-            ORDER BY o.md5
-            """;
-
-    /** The contents to process in run {@code runId}, in md5 order. */
+    /** The contents to process in run {@code runId}, in md5 order, each with a name that still holds it. */
     public List<InferenceRequest> select(Connection c, String runId) throws SQLException {
+        return ReadableNames.of(c, contents(c, runId));
+    }
+
+    /** The contents to process in run {@code runId}, in md5 order, with their recorded source urls. */
+    public List<InferenceRequest> contents(Connection c, String runId) throws SQLException {
+        SqlConditions where = new SqlConditions();
+        if (!"any".equals(status)) {
+            SqlConditions job = jobConditions();
+            where.and("EXISTS (SELECT 1 FROM processing_jobs j WHERE j.md5 = o.md5" + job.sql() + ")", job.values());
+        } else {
+            where.andIfSet(since, "o.upload_timestamp >= ?").andIfSet(until, "o.upload_timestamp < ?");
+        }
+        // the url prefix's contents are materialized first: image_urls is distributed by url, original_images by
+        // md5, and Citus plans a CTE on its own (a correlated IN over both is not plannable there)
+        String prefixed = urlPrefix == null ? "" : "WITH prefixed AS MATERIALIZED ("
+                + "SELECT u.md5 FROM image_urls u WHERE u.url LIKE ? ESCAPE '\\') ";
+        if (urlPrefix != null) {
+            where.and("o.md5 IN (SELECT md5 FROM prefixed)");
+        }
+        if (!md5s.isEmpty()) {
+            where.and("o.md5 = ANY (?)", new SqlArray("bpchar", md5s.toArray()));
+        }
+        // what this run finished (a killed run started again goes on where it stopped)
+        where.and("NOT EXISTS (SELECT 1 FROM processing_attempts a WHERE a.md5 = o.md5 AND a.template_id = ?"
+                + " AND a.template_version = ? AND a.run_id = ?)", template.id(), template.version(), runId);
+        if (status.equals("failed") || status.equals("needs_manual_review")) {
+            // a retry leaves out what the target version has since done
+            where.and("NOT EXISTS (SELECT 1 FROM processing_jobs s WHERE s.md5 = o.md5 AND s.template_id = ?"
+                    + " AND s.template_version = ? AND s.status = 'success')", template.id(), template.version());
+        }
         List<InferenceRequest> requests = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(SELECT)) {
-            int i = 1;
-            ps.setString(i++, urlPrefix);
-            ps.setString(i++, urlPrefix == null ? null : likePrefix(urlPrefix));
-            ps.setString(i++, status);
-            ps.setString(i++, status);
-            ps.setString(i++, filterTemplateId);
-            ps.setString(i++, filterTemplateId);
-            ps.setObject(i++, filterTemplateVersion, java.sql.Types.INTEGER);
-            ps.setObject(i++, filterTemplateVersion, java.sql.Types.INTEGER);
-            ps.setString(i++, errorClass);
-            ps.setString(i++, errorClass);
-            for (Instant t : new Instant[] {since, since, until, until}) {
-                ps.setTimestamp(i++, t == null ? null : Timestamp.from(t));
+        try (PreparedStatement ps = c.prepareStatement(prefixed
+                + "SELECT o.md5, o.source_url, o.file_size_bytes, encode(o.sha256, 'hex') FROM original_images o"
+                + " WHERE TRUE" + where.sql() + " ORDER BY o.md5")) {
+            int next = 1;
+            if (urlPrefix != null) {
+                ps.setString(next++, SqlConditions.likePrefix(urlPrefix));
             }
-            ps.setArray(i++, c.createArrayOf("text", md5s.toArray()));
-            ps.setString(i++, status);
-            ps.setTimestamp(i++, since == null ? null : Timestamp.from(since));
-            ps.setTimestamp(i++, since == null ? null : Timestamp.from(since));
-            ps.setString(i++, status);
-            ps.setTimestamp(i++, until == null ? null : Timestamp.from(until));
-            ps.setTimestamp(i++, until == null ? null : Timestamp.from(until));
-            ps.setString(i++, urlPrefix);
-            ps.setArray(i++, c.createArrayOf("text", md5s.toArray()));
-            ps.setArray(i++, c.createArrayOf("text", md5s.toArray()));
-            ps.setString(i++, template.id());
-            ps.setInt(i++, template.version());
-            ps.setString(i++, runId);
-            ps.setString(i++, status);
-            ps.setString(i++, template.id());
-            ps.setInt(i, template.version());
+            where.bind(ps, next);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     requests.add(new InferenceRequest(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4)));
                 }
             }
         }
-        List<InferenceRequest> readable = new ArrayList<>(requests.size());
-        for (int from = 0; from < requests.size(); from += LOOKUP_CHUNK) {
-            readable.addAll(readableUrls(c, requests.subList(from, Math.min(requests.size(), from + LOOKUP_CHUNK))));
-        }
-        return readable;
+        return requests;
     }
 
-    /** Contents per url lookup (one statement, an index probe per url). */
-    private static final int LOOKUP_CHUNK = 10_000;
-
-    /** The SHA-256 each source url holds now. */
-    private static final String SOURCE_CONTENTS = """
-            SELECT url, encode(sha256, 'hex') FROM image_urls WHERE url = ANY (CAST(? AS text[])) AND sha256 IS NOT NULL
-            """;
-
-    /** Each content's smallest url per SHA-256: where to read a content whose source url was overwritten. */
-    private static final String OTHER_NAMES = """
-            SELECT md5, encode(sha256, 'hex'), min(url) FROM image_urls
-            WHERE md5 = ANY (CAST(? AS bpchar[])) AND sha256 IS NOT NULL
-            GROUP BY md5, sha256
-            """;
-
-    /**
-     * The requests with a url that still holds their content: a source url whose object now has another SHA-256 is
-     * replaced by the smallest of the content's urls that has the owner's SHA-256 (kept when there is none: the read
-     * then fails as changed, and says so). Lookups by url and by md5 with {@code = ANY}, which Citus prunes per shard;
-     * the correlated subqueries this once was are not plannable there (image_urls is distributed by url).
-     */
-    private static List<InferenceRequest> readableUrls(Connection c, List<InferenceRequest> requests)
-            throws SQLException {
-        Map<String, String> heldNow = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement(SOURCE_CONTENTS)) {
-            ps.setArray(1, c.createArrayOf("text", requests.stream().map(InferenceRequest::url).distinct().toArray()));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    heldNow.put(rs.getString(1), rs.getString(2));
-                }
-            }
+    /** The job row a selection by status looks for: of the filter template (any when unset), in the window. */
+    private SqlConditions jobConditions() {
+        SqlConditions job = new SqlConditions().and("j.status = ?", status)
+                .andIfSet(filterTemplateId, "j.template_id = ?")
+                .andIfSet(filterTemplateVersion, "j.template_version = ?")
+                .andIfSet(errorClass, "j.error_class = ?")
+                .andIfSet(since, "j.finished_at >= ?")
+                .andIfSet(until, "j.finished_at < ?");
+        if (md5s.isEmpty()) {
+            // a row an operator marked (reviewed, given up) for its current outcome is left out of a selection by
+            // filters; naming its md5 still selects it
+            job.and("NOT EXISTS (SELECT 1 FROM review_marks m WHERE m.md5 = j.md5 AND m.template_id = j.template_id"
+                    + " AND m.template_version = j.template_version AND m.outcome_at = j.finished_at)");
         }
-        Set<InferenceRequest> moved = requests.stream().filter(r -> r.sha256() != null && heldNow.containsKey(r.url())
-                && !heldNow.get(r.url()).equals(r.sha256())).collect(Collectors.toSet());
-        if (moved.isEmpty()) {
-            return requests;
-        }
-        Map<String, String> otherName = new HashMap<>(); // md5/sha256 -> smallest url
-        try (PreparedStatement ps = c.prepareStatement(OTHER_NAMES)) {
-            ps.setArray(1, c.createArrayOf("text", moved.stream().map(InferenceRequest::md5).distinct().toArray()));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    otherName.put(rs.getString(1) + "/" + rs.getString(2), rs.getString(3));
-                }
-            }
-        }
-        List<InferenceRequest> readable = new ArrayList<>(requests.size());
-        for (InferenceRequest r : requests) {
-            String url = moved.contains(r) ? otherName.getOrDefault(r.md5() + "/" + r.sha256(), r.url()) : r.url();
-            readable.add(url.equals(r.url()) ? r : new InferenceRequest(r.md5(), url, r.sizeBytes(), r.sha256()));
-        }
-        return readable;
-    }
-
-    /** Contents with an outcome about a name (the object was deleted or overwritten before it was read). */
-    private static final String NAME_FAILURES = """
-            SELECT DISTINCT md5 FROM processing_jobs
-            WHERE md5 = ANY (CAST(? AS bpchar[])) AND error_class IN ('vanished', 'content_changed')
-            """;
-
-    /** Every name of the contents, with the SHA-256 it held when it was hashed. */
-    private static final String ALL_NAMES = """
-            SELECT md5, url, encode(sha256, 'hex') FROM image_urls WHERE md5 = ANY (CAST(? AS bpchar[])) ORDER BY md5, url
-            """;
-
-    /**
-     * The requests of contents whose outcome was about a name ({@code vanished}, {@code content_changed}) with a url
-     * that still holds them: the source url when it still exists with the content's size, else the first of the
-     * content's other urls (image_urls, with the owner's SHA-256 where known) that does. A dead first name must not
-     * doom a content that another name still holds (issue 23); the inference stage verifies the bytes it reads
-     * against the content's digests either way. One metadata call (a stat, an S3 HEAD) per such content and
-     * candidate name, at the start of a run; other contents are read from their source url as selected. A content
-     * no name holds keeps its source url (its read fails as vanished again, and says so).
-     */
-    public static List<InferenceRequest> namesThatStillHold(Connection c, List<InferenceRequest> requests)
-            throws SQLException {
-        List<InferenceRequest> out = new ArrayList<>(requests.size());
-        for (int from = 0; from < requests.size(); from += LOOKUP_CHUNK) {
-            out.addAll(namesThatStillHoldChunk(c, requests.subList(from, Math.min(requests.size(), from + LOOKUP_CHUNK))));
-        }
-        return out;
-    }
-
-    private static List<InferenceRequest> namesThatStillHoldChunk(Connection c, List<InferenceRequest> requests)
-            throws SQLException {
-        Set<String> nameFailures = new java.util.HashSet<>();
-        try (PreparedStatement ps = c.prepareStatement(NAME_FAILURES)) {
-            ps.setArray(1, c.createArrayOf("text", requests.stream().map(InferenceRequest::md5).distinct().toArray()));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    nameFailures.add(rs.getString(1).trim());
-                }
-            }
-        }
-        List<InferenceRequest> lost = requests.stream().filter(r -> nameFailures.contains(r.md5())
-                && holds(r.url(), r.sizeBytes()) == Boolean.FALSE).toList();
-        if (lost.isEmpty()) {
-            return requests;
-        }
-        Map<String, List<String[]>> names = new HashMap<>(); // md5 -> (url, sha256)
-        try (PreparedStatement ps = c.prepareStatement(ALL_NAMES)) {
-            ps.setArray(1, c.createArrayOf("text", lost.stream().map(InferenceRequest::md5).distinct().toArray()));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    names.computeIfAbsent(rs.getString(1).trim(), k -> new ArrayList<>())
-                            .add(new String[] {rs.getString(2), rs.getString(3)});
-                }
-            }
-        }
-        Map<InferenceRequest, String> replacement = new HashMap<>();
-        for (InferenceRequest r : lost) {
-            for (String[] name : names.getOrDefault(r.md5(), List.of())) {
-                boolean sameContent = r.sha256() == null || name[1] == null || name[1].equals(r.sha256());
-                if (sameContent && !name[0].equals(r.url()) && holds(name[0], r.sizeBytes()) == Boolean.TRUE) {
-                    replacement.put(r, name[0]);
-                    break;
-                }
-            }
-        }
-        List<InferenceRequest> readable = new ArrayList<>(requests.size());
-        for (InferenceRequest r : requests) {
-            String url = replacement.get(r);
-            readable.add(url == null ? r : new InferenceRequest(r.md5(), url, r.sizeBytes(), r.sha256()));
-        }
-        return readable;
-    }
-
-    /** Whether the url names an object of that size now: true, false, or null when the store cannot tell. */
-    private static Boolean holds(String url, long sizeBytes) {
-        try {
-            org.apache.flink.core.fs.Path path = new org.apache.flink.core.fs.Path(url);
-            org.apache.flink.core.fs.FileStatus status = path.getFileSystem().getFileStatus(path);
-            return !status.isDir() && status.getLen() == sizeBytes;
-        } catch (java.io.FileNotFoundException gone) {
-            return false;
-        } catch (java.io.IOException | RuntimeException unknown) {
-            return null;
-        }
-    }
-
-    private static String likePrefix(String prefix) {
-        return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+        return job;
     }
 }
