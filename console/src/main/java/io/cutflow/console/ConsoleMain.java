@@ -2,6 +2,7 @@ package io.cutflow.console;
 
 import io.cutflow.job.CutflowOptions;
 import io.cutflow.job.JobArguments;
+import io.cutflow.console.board.BoardOptions;
 import io.cutflow.console.board.BoardQueries;
 import io.cutflow.console.board.BoardSnapshots;
 import io.cutflow.console.db.ConsoleDatabase;
@@ -221,15 +222,12 @@ public final class ConsoleMain {
             this.server = server;
         }
 
-        /** The board's figures recomputed now (tests; the board otherwise refreshes every {@link #BOARD_REFRESH}). */
+        /** The board's figures recomputed now (tests; the board otherwise refreshes on {@link BoardOptions}' periods). */
         public void refreshBoard() {
             board.refreshRecent();
             board.refreshBacklog();
         }
 
-        /** How often the board's windowed figures and its backlog (a whole-table comparison) are recomputed. */
-        static final java.time.Duration BOARD_REFRESH = java.time.Duration.ofSeconds(30);
-        static final java.time.Duration BACKLOG_REFRESH = java.time.Duration.ofMinutes(5);
         static final int EXPORT_PAGE = 5000;
 
         public static Console start(Configuration config, ApiKeys keys, String bind, int port, String s3PublicEndpoint,
@@ -240,7 +238,8 @@ public final class ConsoleMain {
             RetryRuns retries = new RetryRuns(new JobRetry(config));
             ConsoleDatabase database = new ConsoleDatabase(db);
             AssetAccessLog.attach(links, database);
-            BoardSnapshots board = new BoardSnapshots(new BoardQueries(database), BOARD_REFRESH, BACKLOG_REFRESH);
+            BoardSnapshots board = new BoardSnapshots(new BoardQueries(database),
+                    BoardOptions.of(config, BoardOptions.REFRESH), BoardOptions.of(config, BoardOptions.BACKLOG_REFRESH));
             ConsoleServer.Services services = new ConsoleServer.Services(new ConsoleQueries(database, links), links, retries,
                     new TemplateCatalog(database, links), board, new ReviewMarks(database),
                     new AssetExporter(EXPORT_PAGE), database);

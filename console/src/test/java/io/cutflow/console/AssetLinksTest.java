@@ -126,21 +126,4 @@ class AssetLinksTest {
         Files.writeString(data.resolve("postmaster.pid"), "12345\n" + data + "\n1765000000\n" + closed + "\n");
         assertThat(ConsoleMain.runningServerPort(data)).as("a stale pid file").isNull();
     }
-
-    @Test
-    void consoleFlagsNeverTakeKeysOrSecretsFromTheCommandLine() {
-        assertThatThrownBy(() -> ConsoleMain.parse(new String[] {"--jdbc-url", "jdbc:postgresql://db/cutflow"}, Map.of()))
-                .hasMessageContaining("--api-keys");
-        assertThatThrownBy(() -> ConsoleMain.parse(new String[] {"--api-key", "k", "--api-keys", "f"}, Map.of()))
-                .hasMessageContaining("never taken from the command line");
-        assertThatThrownBy(() -> ConsoleMain.parse(new String[] {"--api-keys", "f", "-Dcutflow.jdbc.password=x"}, Map.of()))
-                .isInstanceOf(IllegalArgumentException.class);
-        ConsoleMain.Options o = ConsoleMain.parse(new String[] {"--jdbc-url", "jdbc:postgresql://db/cutflow", "--port", "9000",
-                "--processed", "/data/processed"}, Map.of(ConsoleMain.KEYS_ENV, "/etc/cutflow/keys"));
-        assertThat(o.bind()).isEqualTo("127.0.0.1");
-        assertThat(o.port()).isEqualTo(9000);
-        assertThat(o.apiKeys()).isEqualTo(Path.of("/etc/cutflow/keys"));
-        assertThat(ConsoleServer.safeNext("//evil.example/x")).isEqualTo("/");
-        assertThat(ConsoleServer.safeNext("/failures?error_class=x")).isEqualTo("/failures?error_class=x");
-    }
 }
