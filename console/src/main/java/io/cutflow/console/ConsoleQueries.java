@@ -124,10 +124,14 @@ public final class ConsoleQueries {
                     }
                 }
             }
+            // the card's picture: the cut-out's thumbnail (what the shipped templates write since V18), else the full
+            // cut-out, else the original's thumbnail (a content with no cut-out yet), else the original itself (above)
             try (PreparedStatement ps = c.prepareStatement("""
                     SELECT DISTINCT ON (md5) md5, storage_path FROM result_assets
-                    WHERE md5 = ANY (CAST(? AS bpchar[])) AND asset_type IN ('thumbnail', 'transparent_png')
-                    ORDER BY md5, asset_type = 'thumbnail' DESC, is_primary DESC, template_id, template_version DESC""")) {
+                    WHERE md5 = ANY (CAST(? AS bpchar[]))
+                      AND asset_type IN ('thumbnail', 'transparent_png', 'original_thumbnail')
+                    ORDER BY md5, asset_type = 'thumbnail' DESC, asset_type = 'transparent_png' DESC, is_primary DESC,
+                             template_id, template_version DESC""")) {
                 ps.setArray(1, keys);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {

@@ -81,12 +81,16 @@ class ConsoleTest {
         Files.createDirectories(raw.resolve("products"));
         Files.createDirectories(raw.resolve("one"));
         Files.createDirectories(raw.resolve("all"));
+        Files.createDirectories(raw.resolve("review"));
         // small photos succeed; the 320x240 ones exceed the stream's pixel limit (too_large)
         Files.write(raw.resolve("products/sku-1001.jpg"), TestImages.jpeg(TestImages.composite("koala", 160, 120, 11).image(), 0.9f));
         Files.write(raw.resolve("one/sku-2001.jpg"), TestImages.jpeg(TestImages.composite("bee", 320, 240, 21).image(), 0.9f));
         Files.write(raw.resolve("all/sku-3001.jpg"), TestImages.jpeg(TestImages.composite("koala", 320, 240, 31).image(), 0.9f));
         Files.write(raw.resolve("all/sku-3002.jpg"), TestImages.jpeg(TestImages.composite("bee", 320, 240, 32).image(), 0.9f));
         Files.write(raw.resolve(XSS_NAME), new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, 0x00, 0x13, 0x37});
+        // decoded, then doubtful (a flat black frame): needs_manual_review, with the template's assets for the operator
+        Files.write(raw.resolve("review/flat-4001.png"),
+                TestImages.png(new java.awt.image.BufferedImage(160, 120, java.awt.image.BufferedImage.TYPE_3BYTE_BGR)));
         jdbcUrl = PostgresServer.newDatabase("console");
 
         Configuration stream = JobRunner.config(raw, processed, jdbcUrl, true);
@@ -95,6 +99,8 @@ class ConsoleTest {
         job.getJobExecutionResult().get(5, TimeUnit.MINUTES);
         assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM processing_jobs WHERE status = 'success'")).isEqualTo(1);
         assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM processing_jobs WHERE error_class = 'too_large'")).isEqualTo(3);
+        assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM processing_jobs WHERE status = 'needs_manual_review'"))
+                .isEqualTo(1);
 
         Path keys = dir.resolve("keys");
         Files.writeString(keys, "# test keys\noperator " + OPERATOR_KEY + "\nread-only " + READER_KEY + "\n");
@@ -168,7 +174,8 @@ class ConsoleTest {
         HttpResponse<String> content = get("/api/contents/" + md5, READER_KEY);
         assertThat(content.statusCode()).isEqualTo(200);
         assertThat(content.body()).contains("\"md5\":\"" + md5 + "\"", "\"urls\":[", "\"jobs\":[", "\"attempts\":[",
-                "\"template_id\":\"default\"", "\"template_version\":1", "\"asset_type\":\"transparent_png\"",
+                "\"template_id\":\"default\"", "\"template_version\":2", "\"asset_type\":\"transparent_png\"",
+                "\"asset_type\":\"thumbnail\"", "\"asset_type\":\"original_thumbnail\"",
                 "\"href\":\"/files/processed/");
         assertThat(get("/api/contents/" + "0".repeat(32), READER_KEY).statusCode()).isEqualTo(404);
         assertThat(get("/api/contents/not-an-md5", READER_KEY).statusCode()).isEqualTo(404);
@@ -231,6 +238,12 @@ class ConsoleTest {
         assertThat(results).hasSize(4);
         awaitImagesLoaded("li.result .thumb img");
         screenshot("search");
+        // a plain run with the shipped default template (V18): the card loads the cut-out's 256 px thumbnail, not a
+        // full file
+        WebElement card = b.findElement(By.cssSelector("li.result[data-md5='" + md5Of("products/sku-1001.jpg")
+                + "'] .thumb img"));
+        assertThat(card.getAttribute("src")).contains("/files/processed/").endsWith("/default-v2/thumbnail.png");
+        assertThat(naturalWidth(card)).isEqualTo(160);
 
         WebElement box = b.findElement(By.id("q"));
         box.clear();
@@ -351,6 +364,29 @@ class ConsoleTest {
         assertThat(first.body()).contains("\"contents\":0").as("every too_large content succeeded already");
         b.get(base + "/failures");
         screenshot("failures-after-retry");
+    }
+
+    @Test
+    @Order(8)
+    void aFailureRowOfADecodedImageLoadsTheOriginalsThumbnail() throws Exception {
+        WebDriver b = browser();
+        String md5 = md5Of("review/flat-4001.png");
+        String filter = "status=needs_manual_review&error_class="
+                + lines("SELECT error_class FROM processing_jobs WHERE md5 = '" + md5 + "'").get(0);
+        b.get(base + "/failures?" + filter);
+        String row = "tr.failure[data-md5='" + md5 + "'] .thumb img";
+        awaitImagesLoaded(row);
+        screenshot("failures-review");
+        WebElement img = b.findElement(By.cssSelector(row));
+        // the shipped default template (V18) wrote the original's 256 px JPEG with the doubtful result's assets
+        assertThat(img.getAttribute("src")).contains("/files/processed/").endsWith("/default-v2/original_thumbnail.jpg");
+        assertThat(naturalWidth(img)).isEqualTo(160);
+        HttpResponse<String> json = get("/api/failures?" + filter, READER_KEY);
+        assertThat(json.body()).contains("/default-v2/original_thumbnail.jpg");
+        // its search card: the cut-out's thumbnail
+        b.get(base + "/?q=flat-4001");
+        WebElement card = b.findElement(By.cssSelector("li.result[data-md5='" + md5 + "'] .thumb img"));
+        assertThat(card.getAttribute("src")).endsWith("/default-v2/thumbnail.png");
     }
 
     // ---- helpers ----

@@ -123,40 +123,40 @@ class ConsoleWorkflowsTest {
         form.findElement(By.name("description")).sendKeys("Hard 0.5 cut, one transparent PNG");
         form.findElement(By.cssSelector("button[type=submit]")).click();
         browser.waitFor(Duration.ofSeconds(30)).until(d -> d.getCurrentUrl().contains("created="));
-        assertThat(b.findElement(By.id("created")).getText()).contains("default@2");
-        assertThat(b.findElement(By.cssSelector("tr.template[data-template='default@1'] .coverage")).getText())
+        assertThat(b.findElement(By.id("created")).getText()).contains("default@3");
+        assertThat(b.findElement(By.cssSelector("tr.template[data-template='default@2'] .coverage")).getText())
                 .contains("success 2").contains("failed 1");
         browser.screenshot("templates");
 
         Thread.sleep(3_000); // more than the job's template refresh interval
         Files.write(raw.resolve("sku-5004.jpg"), TestImages.jpeg(TestImages.composite("koala", 200, 150, 54).image(), 0.9f));
         JobRunner.awaitCount(jdbcUrl, "SELECT count(*) FROM processing_jobs j JOIN image_urls u ON u.md5 = j.md5"
-                + " WHERE u.url LIKE '%/sku-5004.jpg' AND j.template_version = 2 AND j.status = 'success'", 1,
+                + " WHERE u.url LIKE '%/sku-5004.jpg' AND j.template_version = 3 AND j.status = 'success'", 1,
                 Duration.ofMinutes(3));
         assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM param_templates WHERE template_id = 'default'"
-                + " AND version = 2 AND alpha_threshold = 0.5 AND assets = ARRAY['transparent_png']")).isEqualTo(1);
+                + " AND version = 3 AND alpha_threshold = 0.5 AND assets = ARRAY['transparent_png']")).isEqualTo(1);
     }
 
     @Test
     @Order(2)
     void twoVersionsSideBySideAfterProcessingASampleWithTheSecond() throws Exception {
         WebDriver b = browser.driver();
-        browser.get("/templates/compare?left=default%401&right=default%402");
+        browser.get("/templates/compare?left=default%402&right=default%403");
         assertThat(b.findElement(By.id("pair-count")).getText()).startsWith("0 contents");
         WebElement process = b.findElement(By.id("process-sample"));
-        assertThat(process.getText()).isEqualTo("Process them with default@2");
+        assertThat(process.getText()).isEqualTo("Process them with default@3");
         process.click();
         WebElement status = b.findElement(By.cssSelector("#process-sample + .run-status"));
         browser.waitFor(Duration.ofMinutes(3)).until(d -> "finished".equals(status.getAttribute("data-state")));
         assertThat(status.getText()).contains("2 contents");
 
-        browser.get("/templates/compare?left=default%401&right=default%402");
+        browser.get("/templates/compare?left=default%402&right=default%403");
         assertThat(b.findElements(By.cssSelector("tr.pair"))).hasSize(2);
         browser.awaitImagesLoaded("tr.pair img.compare-img");
         assertThat(b.findElements(By.cssSelector("tr.pair img.compare-img"))).hasSize(4);
         browser.screenshot("templates-compare");
-        HttpResponse<String> json = api.get("/api/templates/compare?left=default@1&right=default", READER_KEY);
-        assertThat(json.body()).contains("\"right\":\"default@2\"").contains("\"left_only\":[]");
+        HttpResponse<String> json = api.get("/api/templates/compare?left=default@2&right=default", READER_KEY);
+        assertThat(json.body()).contains("\"right\":\"default@3\"").contains("\"left_only\":[]");
         assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM reprocess_runs")).isEqualTo(1);
     }
 
@@ -220,7 +220,7 @@ class ConsoleWorkflowsTest {
         assertThat(api.post("/api/retry/preview", OPERATOR_KEY, "{\"error_class\":\"undecodable\"}", Map.of()).body())
                 .isEqualTo("{\"contents\":1}");
         assertThat(api.post("/api/review", READER_KEY, "{\"md5\":[\"" + broken + "\"],\"template_id\":\"default\","
-                + "\"template_version\":1,\"mark\":\"given_up\"}", Map.of()).statusCode()).isEqualTo(403);
+                + "\"template_version\":2,\"mark\":\"given_up\"}", Map.of()).statusCode()).isEqualTo(403);
 
         WebDriver b = browser.driver();
         browser.get("/failures?error_class=undecodable");
@@ -260,7 +260,7 @@ class ConsoleWorkflowsTest {
                 new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8));
         assertThat(archived.objects()).isPositive();
         String assetOfContent = "FROM result_assets WHERE md5 = '" + md5 + "' AND template_id = 'default'"
-                + " AND template_version = 1 AND asset_type = 'transparent_png'";
+                + " AND template_version = 2 AND asset_type = 'transparent_png'";
         assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) " + assetOfContent + " AND storage_tier = 'archive'"))
                 .isEqualTo(1);
         assertThat(api.post("/api/restore", READER_KEY, "{\"md5\":[\"" + md5 + "\"]}", Map.of()).statusCode())
@@ -268,7 +268,7 @@ class ConsoleWorkflowsTest {
 
         WebDriver b = browser.driver();
         browser.get("/contents/" + md5);
-        WebElement figure = b.findElement(By.cssSelector("figure.asset[data-template='default@1'][data-asset-type=transparent_png]"));
+        WebElement figure = b.findElement(By.cssSelector("figure.asset[data-template='default@2'][data-asset-type=transparent_png]"));
         assertThat(figure.findElement(By.cssSelector(".tier")).getText()).isEqualTo("archived");
         figure.findElement(By.cssSelector("button.restore")).click();
         WebElement status = figure.findElement(By.cssSelector(".run-status"));
@@ -285,9 +285,9 @@ class ConsoleWorkflowsTest {
         }
         assertThat(ObjectStore.exists(path)).as("the hot copy is back: " + path).isTrue();
         browser.get("/contents/" + md5);
-        WebElement img = b.findElement(By.cssSelector("figure.asset[data-template='default@1'][data-asset-type=transparent_png] img"));
+        WebElement img = b.findElement(By.cssSelector("figure.asset[data-template='default@2'][data-asset-type=transparent_png] img"));
         browser.waitFor(Duration.ofSeconds(30)).until(d -> browser.naturalWidth(img) > 0);
-        assertThat(b.findElements(By.cssSelector("figure.asset[data-template='default@1'][data-asset-type=transparent_png] .tier")))
+        assertThat(b.findElements(By.cssSelector("figure.asset[data-template='default@2'][data-asset-type=transparent_png] .tier")))
                 .isEmpty();
     }
 }

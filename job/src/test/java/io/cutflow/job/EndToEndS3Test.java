@@ -155,19 +155,23 @@ class EndToEndS3Test {
         assertThat(failures).containsEntry("empty.jpg", "empty").containsEntry("readme.jpg", "undecodable")
                 .containsEntry("truncated.jpg", "undecodable").containsEntry("bomb.png", "too_large");
 
-        // every asset row points at an object that exists and decodes to the original's size
-        assertThat(TableSnapshot.count(url, "SELECT count(*) FROM result_assets")).isEqualTo(10);
+        // every asset row points at an object that exists and decodes to the original's size, or for the two
+        // thumbnails (the default template's since V18) to the original's size fitted into 256 px
+        assertThat(TableSnapshot.count(url, "SELECT count(*) FROM result_assets")).isEqualTo(5 * 4);
         try (var c = java.sql.DriverManager.getConnection(url, "postgres", "");
-                var rs = c.createStatement().executeQuery("SELECT a.storage_path, a.width, a.height, i.width, i.height"
-                        + " FROM result_assets a JOIN original_images i USING (md5)")) {
+                var rs = c.createStatement().executeQuery("SELECT a.storage_path, a.width, a.height, i.width, i.height,"
+                        + " a.asset_type FROM result_assets a JOIN original_images i USING (md5)")) {
             while (rs.next()) {
                 BufferedImage asset = TestImages.read(ObjectListing.read(rs.getString(1)));
-                assertThat(asset.getWidth()).isEqualTo(rs.getInt(2)).isEqualTo(rs.getInt(4));
-                assertThat(asset.getHeight()).isEqualTo(rs.getInt(3)).isEqualTo(rs.getInt(5));
+                double scale = rs.getString(6).endsWith("thumbnail")
+                        ? Math.min(1.0, 256.0 / Math.max(rs.getInt(4), rs.getInt(5))) : 1.0;
+                assertThat(asset.getWidth()).isEqualTo(rs.getInt(2)).isEqualTo((int) Math.round(rs.getInt(4) * scale));
+                assertThat(asset.getHeight()).isEqualTo(rs.getInt(3)).isEqualTo((int) Math.round(rs.getInt(5) * scale));
             }
         }
-        assertThat(run.objects()).hasSize(10).allMatch(k -> k.endsWith("/default-v1/alpha_mask.png")
-                || k.endsWith("/default-v1/transparent_png.png"));
+        assertThat(run.objects()).hasSize(5 * 4).allMatch(k -> k.endsWith("/default-v2/alpha_mask.png")
+                || k.endsWith("/default-v2/transparent_png.png") || k.endsWith("/default-v2/thumbnail.png")
+                || k.endsWith("/default-v2/original_thumbnail.jpg"));
     }
 
     @Test

@@ -47,8 +47,10 @@ class LauncherCommandTest {
         assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM original_images")).isEqualTo(5);
         assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM processing_jobs WHERE status = 'success'")).isEqualTo(3);
         assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM processing_jobs WHERE status = 'failed'")).isEqualTo(2);
-        assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM result_assets")).isEqualTo(6);
-        assertThat(files(processed)).hasSize(6).allMatch(p -> p.endsWith(".png") && !p.contains(".inprogress"));
+        // the default template's four assets per success (V18): transparent PNG, alpha mask, the two thumbnails
+        assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM result_assets")).isEqualTo(12);
+        assertThat(files(processed)).hasSize(12)
+                .allMatch(p -> (p.endsWith(".png") || p.endsWith("/original_thumbnail.jpg")) && !p.contains(".inprogress"));
     }
 
     private static List<String> files(Path root) throws IOException {

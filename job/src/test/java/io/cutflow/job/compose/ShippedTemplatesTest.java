@@ -29,9 +29,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The shipped templates end to end (V12, V17): ecommerce-high-precision's latest version (guided upsampling, foreground
- * colour) writes its assets and a white 2000x2000 square JPEG composite with its result_assets row; social-fast stays one plain
- * transparent PNG.
+ * The shipped templates end to end (V12, V17, V18): ecommerce-high-precision's latest version (guided upsampling,
+ * foreground colour) writes its assets and a white 2000x2000 square JPEG composite with its result_assets row; social-fast
+ * stays one plain transparent PNG; both also write the 256 px thumbnails of the cut-out and of the original (V18), as
+ * every shipped template's latest version does, so the console's lists load small files.
  */
 class ShippedTemplatesTest {
 
@@ -53,13 +54,14 @@ class ShippedTemplatesTest {
         JobRunner.start(config, 1, "shipped-templates").getJobExecutionResult().get(5, TimeUnit.MINUTES);
 
         assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM processing_jobs WHERE status = 'success'"
-                + " AND template_id = 'ecommerce-high-precision' AND template_version = 3"
+                + " AND template_id = 'ecommerce-high-precision' AND template_version = 4"
                 + " AND parameters::jsonb -> 'composition' @> '{\"canvas\": \"2000x2000\", \"background\": \"#FFFFFF\","
                 + " \"format\": \"jpeg\"}' AND parameters::jsonb -> 'refinement' = '[\"guided_upsample\", \"foreground_colour\"]'"))
                 .isEqualTo(2);
         assertThat(assetTypes(jdbcUrl, "ecommerce-high-precision"))
-                .containsOnly("alpha_mask,composite,foreground_only,transparent_png");
-        assertThat(assetTypes(jdbcUrl, "social-fast")).containsOnly("transparent_png");
+                .containsOnly("alpha_mask,composite,foreground_only,original_thumbnail,thumbnail,transparent_png");
+        assertThat(assetTypes(jdbcUrl, "social-fast")).containsOnly("original_thumbnail,thumbnail,transparent_png");
+        assertThumbnails(jdbcUrl);
 
         try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", "");
                 ResultSet rs = c.createStatement().executeQuery("SELECT storage_path, width, height, file_size_bytes,"
@@ -67,7 +69,7 @@ class ShippedTemplatesTest {
             int composites = 0;
             while (rs.next()) {
                 String path = rs.getString(1);
-                assertThat(path).endsWith("/ecommerce-high-precision-v3/composite.jpg");
+                assertThat(path).endsWith("/ecommerce-high-precision-v4/composite.jpg");
                 assertThat(rs.getInt(2)).isEqualTo(2000);
                 assertThat(rs.getInt(3)).isEqualTo(2000);
                 assertThat(rs.getBoolean(5)).as("transparent_png stays the primary asset").isFalse();
@@ -101,7 +103,8 @@ class ShippedTemplatesTest {
                 while (rs.next()) {
                     rows.add(rs.getString(1));
                 }
-                assertThat(rows).containsExactly("ecommerce-high-precision@2", "ecommerce-high-precision@3", "shop@1");
+                assertThat(rows).containsExactly("ecommerce-high-precision@2", "ecommerce-high-precision@3",
+                        "ecommerce-high-precision@4", "shop@1");
             }
             // the refinement steps are data too: V16's zoom_pass and flip_average are accepted, an unknown step is not
             s.execute("INSERT INTO param_templates (template_id, version, model_profile, assets, refinement)"
@@ -110,6 +113,60 @@ class ShippedTemplatesTest {
             assertThatThrownBy(() -> s.execute("INSERT INTO param_templates (template_id, version, model_profile, assets,"
                     + " refinement) VALUES ('lifestyle', 2, 'isnet-medium', ARRAY['transparent_png'], ARRAY['sharpen_edge'])"))
                     .hasMessageContaining("param_templates_refinement_check");
+        }
+    }
+
+    /**
+     * V18: the latest version of every shipped template is the one before it with the two thumbnails added after its
+     * assets (the primary asset first still), everything else as it was.
+     */
+    @Test
+    void everyShippedTemplatesLatestVersionAddsBothThumbnailsAndChangesNothingElse() throws Exception {
+        String jdbcUrl = PostgresServer.newDatabase("shipped_thumbnails");
+        SchemaMigrator.migrate(new DatabaseSettings(jdbcUrl, "postgres", ""), SchemaMigrator.AUTO_PARTITIONS);
+        try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", "");
+                ResultSet rs = c.createStatement().executeQuery("""
+                        SELECT l.template_id || '@' || l.version, array_to_string(l.assets, ','),
+                               l.assets = p.assets || ARRAY['thumbnail', 'original_thumbnail'],
+                               (l.model_profile, l.alpha_threshold, l.composition, l.refinement)
+                                   IS NOT DISTINCT FROM (p.model_profile, p.alpha_threshold, p.composition, p.refinement)
+                        FROM (SELECT DISTINCT ON (template_id) * FROM param_templates
+                              ORDER BY template_id, version DESC) l
+                        JOIN param_templates p ON p.template_id = l.template_id AND p.version = l.version - 1
+                        ORDER BY 1""")) {
+            List<String> latest = new ArrayList<>();
+            while (rs.next()) {
+                latest.add(rs.getString(1) + " " + rs.getString(2));
+                assertThat(rs.getBoolean(3)).as(rs.getString(1) + ": the previous assets and both thumbnails").isTrue();
+                assertThat(rs.getBoolean(4)).as(rs.getString(1) + ": nothing else changed").isTrue();
+            }
+            assertThat(latest).containsExactly(
+                    "default@2 transparent_png,alpha_mask,thumbnail,original_thumbnail",
+                    "ecommerce-high-precision@4 transparent_png,alpha_mask,foreground_only,composite,thumbnail,original_thumbnail",
+                    "social-fast@2 transparent_png,thumbnail,original_thumbnail");
+        }
+    }
+
+    /** Every thumbnail row of the run: at most 256 px, its file the size the row says, a PNG or a JPEG as its type. */
+    private static void assertThumbnails(String jdbcUrl) throws Exception {
+        try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", "");
+                ResultSet rs = c.createStatement().executeQuery("SELECT asset_type, storage_path, width, height,"
+                        + " file_size_bytes, is_primary FROM result_assets"
+                        + " WHERE asset_type IN ('thumbnail', 'original_thumbnail')")) {
+            int rows = 0;
+            while (rs.next()) {
+                String path = rs.getString(2);
+                assertThat(path).endsWith(rs.getString(1).equals("thumbnail") ? "/thumbnail.png" : "/original_thumbnail.jpg");
+                assertThat(Math.max(rs.getInt(3), rs.getInt(4))).as(path).isEqualTo(256);
+                assertThat(rs.getBoolean(6)).as("transparent_png stays the primary asset").isFalse();
+                Path file = Path.of(path.startsWith("file:") ? URI.create(path) : URI.create("file://" + path));
+                assertThat(Files.size(file)).isEqualTo(rs.getLong(5)).isLessThan(64 * 1024);
+                BufferedImage image = TestImages.read(Files.readAllBytes(file));
+                assertThat(image.getWidth()).isEqualTo(rs.getInt(3));
+                assertThat(image.getColorModel().hasAlpha()).as(path).isEqualTo(rs.getString(1).equals("thumbnail"));
+                rows++;
+            }
+            assertThat(rows).as("two thumbnails per content and template").isEqualTo(2 * 2 * 2);
         }
     }
 

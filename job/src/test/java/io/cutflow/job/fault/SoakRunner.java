@@ -157,7 +157,7 @@ class SoakRunner {
         assertThat(outcome.snapshot().rows("original_images")).as("one row per content").hasSize(feeder.contents.size());
         assertThat(outcome.snapshot().rows("processing_jobs")).as("one job per content").hasSize(feeder.contents.size());
         assertThat(run.count("SELECT count(*) FROM processing_jobs WHERE status = 'success'")).isEqualTo(goodContents);
-        assertThat(outcome.objects()).hasSize(2 * (int) goodContents);
+        assertThat(outcome.objects()).as("the default template's four assets each").hasSize(4 * (int) goodContents);
         FaultRig.assertRowsAndObjectsAgree(outcome);
     }
 

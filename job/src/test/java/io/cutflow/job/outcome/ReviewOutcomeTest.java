@@ -70,7 +70,7 @@ class ReviewOutcomeTest {
                     assertThat(rs.getString(4)).as(what).startsWith("needs review before publishing: " + rs.getString(3) + ": ");
                 }
                 assertThat(rs.getInt(5)).as(what).isEqualTo(1);
-                assertThat(rs.getLong(6)).as(what + ": the default template's two assets").isEqualTo(2);
+                assertThat(rs.getLong(6)).as(what + ": the default template's four assets (V18: with the thumbnails)").isEqualTo(4);
                 rows++;
             }
             assertThat(rows).isEqualTo(4);

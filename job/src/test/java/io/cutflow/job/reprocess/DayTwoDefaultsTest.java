@@ -44,7 +44,7 @@ class DayTwoDefaultsTest {
         assertThat(jobs(jdbcUrl, "status = 'success' AND attempts = 2")).as("the big photo").isEqualTo(1);
         assertThat(jobs(jdbcUrl, "status = 'failed' AND attempts = 2")).as("empty and broken, tried again").isEqualTo(2);
         assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM result_assets WHERE storage_path LIKE '"
-                + processed + "/%'")).as("every asset where the streaming job writes").isEqualTo(2L * 3);
+                + processed + "/%'")).as("every asset where the streaming job writes").isEqualTo(4L * 3);
         assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM reprocess_runs WHERE processed = '"
                 + processed + "'")).as("the run records where it wrote").isEqualTo(1);
         assertThat(TableSnapshot.attemptsNotMatchingHistory(jdbcUrl)).isEmpty();
@@ -68,7 +68,8 @@ class DayTwoDefaultsTest {
                 + " AND md5 NOT IN (SELECT md5 FROM processing_jobs WHERE template_id = 'social-fast')"))
                 .as("no success left without the new template").isZero();
         assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM result_assets WHERE template_id = 'social-fast'"
-                + " AND storage_path LIKE '" + processed + "/%'")).isEqualTo(FailingBackfill.SUCCESSES);
+                + " AND storage_path LIKE '" + processed + "/%'")).as("social-fast's three")
+                .isEqualTo(3L * FailingBackfill.SUCCESSES);
         assertThat(TableSnapshot.attemptsNotMatchingHistory(jdbcUrl)).isEmpty();
     }
 

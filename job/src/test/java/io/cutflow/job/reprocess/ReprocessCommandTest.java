@@ -60,7 +60,8 @@ class ReprocessCommandTest {
             assertThat(out).contains("2 contents to process");
             assertThat(count("status = 'success' AND attempts = 2")).as("1 try of the stream + 1 of the retry").isEqualTo(2);
             assertThat(count("error_class = 'undecodable' AND attempts = 1")).as("other classes untouched").isEqualTo(1);
-            assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM result_assets")).isEqualTo(4);
+            assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM result_assets")).as("the default template's four")
+                    .isEqualTo(2 * 4);
 
             // the same command again: the run finished those contents, nothing is inferred
             long runs = SharedModelRunners.totalRunCount();
@@ -82,7 +83,7 @@ class ReprocessCommandTest {
             assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM processing_jobs WHERE template_id = 'social-fast'"
                     + " AND status = 'success'")).isEqualTo(2);
             assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM result_assets WHERE template_id = 'social-fast'"
-                    + " AND storage_path LIKE '" + processed + "/%'")).isEqualTo(2);
+                    + " AND storage_path LIKE '" + processed + "/%'")).as("social-fast's three").isEqualTo(2 * 3);
 
             // the history: stream + retry for each photo, stream + one retry for the broken file
             assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM processing_attempts WHERE template_id = 'default'"))

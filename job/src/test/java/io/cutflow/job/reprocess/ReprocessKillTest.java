@@ -73,7 +73,8 @@ class ReprocessKillTest {
                 + " WHERE run_id LIKE 'reprocess-%'")).as("the second start continued the same run").isEqualTo(1);
         assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM processing_jobs WHERE status = 'success'"
                 + " AND attempts = 2")).as("1 try of the stream + 1 of the retry, never 3").isEqualTo(IMAGES);
-        assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM result_assets")).isEqualTo(2L * IMAGES);
+        assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM result_assets")).as("the default template's four")
+                .isEqualTo(4L * IMAGES);
         assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM reprocess_runs WHERE finished_at IS NOT NULL"))
                 .isEqualTo(1);
     }

@@ -43,15 +43,15 @@ class LiveTemplatesTest {
         config.set(CutflowOptions.TEMPLATES_REFRESH_INTERVAL, Duration.ofSeconds(1));
         JobClient job = JobRunner.start(config, 1, "cutflow-live-templates");
         try {
-            JobRunner.awaitCount(jdbcUrl, "SELECT count(*) FROM processing_jobs WHERE template_version = 1", 1,
+            JobRunner.awaitCount(jdbcUrl, "SELECT count(*) FROM processing_jobs WHERE template_version = 2", 1,
                     Duration.ofMinutes(3));
             try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", ""); Statement s = c.createStatement()) {
                 s.execute("INSERT INTO param_templates (template_id, version, model_profile, alpha_threshold, assets)"
-                        + " VALUES ('default', 2, 'isnet-medium', 0.5, ARRAY['transparent_png'])");
+                        + " VALUES ('default', 3, 'isnet-medium', 0.5, ARRAY['transparent_png'])"); // after V18's 2
             }
             Thread.sleep(3_000); // more than one refresh interval
             Files.write(raw.resolve("after.jpg"), TestImages.jpeg(TestImages.composite("bee", 320, 240, 72).image(), 0.9f));
-            JobRunner.awaitCount(jdbcUrl, "SELECT count(*) FROM processing_jobs WHERE template_version = 2", 1,
+            JobRunner.awaitCount(jdbcUrl, "SELECT count(*) FROM processing_jobs WHERE template_version = 3", 1,
                     Duration.ofMinutes(3));
             assertThat(job.getJobStatus().get(10, TimeUnit.SECONDS).isTerminalState()).as("no restart").isFalse();
         } finally {
@@ -60,13 +60,13 @@ class LiveTemplatesTest {
         String after = md5Of(jdbcUrl, "after.jpg");
         String before = md5Of(jdbcUrl, "before.jpg");
         assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM processing_jobs WHERE md5 = '" + after
-                + "' AND template_id = 'default' AND template_version = 2 AND status = 'success'")).isEqualTo(1);
+                + "' AND template_id = 'default' AND template_version = 3 AND status = 'success'")).isEqualTo(1);
         assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM result_assets WHERE md5 = '" + after
-                + "' AND template_version = 2")).as("v2 writes only the transparent PNG").isEqualTo(1);
+                + "' AND template_version = 3")).as("v3 writes only the transparent PNG").isEqualTo(1);
         assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM processing_jobs WHERE md5 = '" + before
-                + "' AND template_version = 1 AND status = 'success'")).as("history is not rewritten").isEqualTo(1);
+                + "' AND template_version = 2 AND status = 'success'")).as("history is not rewritten").isEqualTo(1);
         assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM processing_jobs WHERE md5 = '" + before
-                + "' AND template_version = 2")).as("earlier images are not redone by the job").isZero();
+                + "' AND template_version = 3")).as("earlier images are not redone by the job").isZero();
     }
 
     private static String md5Of(String jdbcUrl, String name) throws Exception {

@@ -105,7 +105,7 @@ class LostFirstNameTest {
         }
 
         assertRowsAndObjectsAgree(jdbcUrl, processed);
-        assertThat(count(jdbcUrl, "result_assets")).isEqualTo(2 * 2);
+        assertThat(count(jdbcUrl, "result_assets")).as("the default template's four each").isEqualTo(2 * 4);
     }
 
     private final long started = System.nanoTime();

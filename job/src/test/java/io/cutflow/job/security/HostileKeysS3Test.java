@@ -55,7 +55,8 @@ class HostileKeysS3Test {
     private static final String CORPUS = RAW + "/corpus";
     private static final String JOB = "hostile-keys";
     private static final Pattern ASSET_KEY =
-            Pattern.compile("[0-9a-f]{2}/[0-9a-f]{32}/default-v1/(alpha_mask|transparent_png)\\.png");
+            Pattern.compile("[0-9a-f]{2}/[0-9a-f]{32}/default-v2/(alpha_mask\\.png|transparent_png\\.png|thumbnail\\.png"
+                    + "|original_thumbnail\\.jpg)");
 
     @RegisterExtension
     static final MiniClusterExtension FLINK =

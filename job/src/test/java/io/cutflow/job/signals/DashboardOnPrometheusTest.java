@@ -186,7 +186,8 @@ class DashboardOnPrometheusTest {
                 stored.put(rs.getString(1), rs.getDouble(2));
             }
         }
-        assertThat(stored).hasSize(2);
+        assertThat(stored).as("the default template's four asset types (V18)")
+                .containsOnlyKeys("alpha_mask", "original_thumbnail", "thumbnail", "transparent_png");
         assertThat(written).as("bytes written per asset type, as recorded in result_assets").isEqualTo(stored);
         assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM processing_jobs WHERE status = 'failed'"))
                 .isEqualTo(FailingBackfill.FAILURES);

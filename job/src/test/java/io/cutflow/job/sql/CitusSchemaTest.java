@@ -91,7 +91,7 @@ class CitusSchemaTest {
         SchemaMigrator.migrate(new DatabaseSettings(url, "postgres", ""), 16);
         assertThat(layout(url)).containsExactlyInAnyOrderEntriesOf(LAYOUT);
         Map<String, Long> rowsAfter = rowCounts(url);
-        // later migrations add template versions of their own (V12, V17): every earlier version is still there
+        // later migrations add template versions of their own (V12, V17, V18): every earlier version is still there
         assertThat(rowsAfter.remove("param_templates")).isGreaterThanOrEqualTo(rowsBefore.remove("param_templates"));
         assertThat(TableSnapshotCounts.of(url, "SELECT count(*) FROM param_templates WHERE (template_id, version)"
                 + " IN (('default', 1), ('ecommerce-high-precision', 1), ('social-fast', 1))")).isEqualTo(3);

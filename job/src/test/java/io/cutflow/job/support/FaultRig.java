@@ -192,8 +192,9 @@ public final class FaultRig {
             assertThat(outcome.snapshot().rows("original_images")).hasSize(OBJECTS - 1);
             assertThat(outcome.snapshot().rows("processing_jobs")).hasSize(OBJECTS - 1)
                     .filteredOn(r -> r.contains(" | success | ")).hasSize(GOOD_IMAGES);
-            assertThat(outcome.snapshot().rows("result_assets")).hasSize(2 * GOOD_IMAGES);
-            assertThat(outcome.objects()).hasSize(2 * GOOD_IMAGES);
+            // the default template's four assets per success (V18: transparent PNG, alpha mask, two thumbnails)
+            assertThat(outcome.snapshot().rows("result_assets")).hasSize(VerdictChecker.DEFAULT_ASSETS * GOOD_IMAGES);
+            assertThat(outcome.objects()).hasSize(VerdictChecker.DEFAULT_ASSETS * GOOD_IMAGES);
             assertThat(outcome.inferences()).isEqualTo(GOOD_IMAGES);
             assertRowsAndObjectsAgree(outcome);
             baseline = outcome;

@@ -31,7 +31,7 @@ public final class HostileObjects {
     /** The one outcome of an object. */
     public sealed interface Verdict permits Success, Review, Failed, Refused, Skipped {}
 
-    /** An image_urls row whose job succeeded with an original of this size and its two assets. */
+    /** An image_urls row whose job succeeded with an original of this size and its four assets (the default template's). */
     public record Success(int width, int height) implements Verdict {}
 
     /** An image_urls row whose job failed with this class and a message, and no assets. */

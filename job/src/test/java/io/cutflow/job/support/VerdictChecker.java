@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The per-object check of the hostile corpus, the same on every discovery path: each object ends in exactly one of an
- * image_urls row with its job row (success with its size and two assets, or a failure with its class and message), a
+ * image_urls row with its job row (success with its size and the default template's four assets, or a failure with its class and message), a
  * discovery_failures row with its class, or a skip counted by the path's metric; and no row names anything else.
  */
 public final class VerdictChecker {
@@ -28,6 +28,9 @@ public final class VerdictChecker {
     private static final String DISCOVERY_ROWS = "SELECT url, error_class, error_message FROM discovery_failures";
 
     private record UrlRow(String status, String errorClass, String message, int width, int height, int assets) {}
+
+    /** The shipped default template's assets (V18): transparent PNG, alpha mask and the two thumbnails. */
+    static final int DEFAULT_ASSETS = 4;
 
     private VerdictChecker() {}
 
@@ -68,14 +71,14 @@ public final class VerdictChecker {
                 assertThat(row).as(what).isNotNull();
                 assertThat(row.status()).as(what).isEqualTo("success");
                 assertThat(new int[] {row.width(), row.height(), row.assets()}).as(what)
-                        .containsExactly(s.width(), s.height(), 2);
+                        .containsExactly(s.width(), s.height(), DEFAULT_ASSETS);
             } else if (verdict instanceof HostileObjects.Review r) {
                 assertThat(failure).as(what).isNull();
                 assertThat(row).as(what).isNotNull();
                 assertThat(row.status()).as(what).isEqualTo("needs_manual_review");
                 assertThat(row.errorClass()).as(what).isEqualTo(r.reason());
                 assertThat(row.width()).as(what).isEqualTo(r.width());
-                assertThat(row.assets()).as(what).isEqualTo(2);
+                assertThat(row.assets()).as(what).isEqualTo(DEFAULT_ASSETS);
             } else if (verdict instanceof Failed f) {
                 assertThat(failure).as(what).isNull();
                 assertThat(row).as(what).isNotNull();
