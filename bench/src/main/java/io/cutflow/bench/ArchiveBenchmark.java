@@ -138,6 +138,12 @@ public final class ArchiveBenchmark {
                 System.out.printf("baseline for %,d objects at that rate: %.1f s%n", assets, baselineSecs);
             }
 
+            if (Boolean.getBoolean("cutflow.bench.baselineOnly")) {
+                System.out.printf("%s: baseline only (-Dcutflow.bench.baselineOnly), no archive or restore%n",
+                        Instant.now());
+                return;
+            }
+
             String[] archiveArgs = {"--jdbc-url", db.jdbcUrl(), "--not-accessed-for", "90d", "--parallelism",
                     String.valueOf(parallelism)};
             System.out.println("$ bin/cutflow archive " + String.join(" ", archiveArgs) + " --dry-run");
