@@ -20,14 +20,17 @@ import java.util.List;
 
 /**
  * {@code bin/cutflow archive --jdbc-url URL [--asset-type T] [--not-accessed-for 90d] [--to URI] [--dry-run]} and
- * {@code bin/cutflow restore --jdbc-url URL --md5 M [--template ID[@V]] [--asset-type T]}: arguments, file systems
- * (S3 settings from the environment, as bin/cutflow run), and the totals printed.
+ * {@code bin/cutflow restore --jdbc-url URL (--md5 M | --all) [--template ID[@V]] [--asset-type T] [--dry-run]}:
+ * arguments, file systems (S3 settings from the environment, as bin/cutflow run), and the totals printed.
  */
 public final class ArchiveCommand {
 
     public static final Duration DEFAULT_NOT_ACCESSED_FOR = Duration.ofDays(90);
 
-    /** A parsed command line; {@code verb} is archive or restore. */
+    /**
+     * A parsed command line; {@code verb} is archive or restore. A restore with {@code md5} null restores every
+     * archived asset of the selection ({@code --all}), a page at a time.
+     */
     public record Request(String verb, Configuration config, String assetType, Duration notAccessedFor, String to,
             boolean dryRun, String md5, String templateId, Integer templateVersion, int parallelism) {}
 
@@ -60,6 +63,7 @@ public final class ArchiveCommand {
         Duration notAccessedFor = DEFAULT_NOT_ACCESSED_FOR;
         String to = null;
         boolean dryRun = false;
+        boolean all = false;
         String md5 = null;
         String templateId = null;
         Integer templateVersion = null;
@@ -69,6 +73,7 @@ public final class ArchiveCommand {
             String flag = args[i];
             switch (flag) {
                 case "--dry-run" -> dryRun = true;
+                case "--all" -> all = true;
                 case "--asset-type" -> assetType = value(args, ++i, flag);
                 case "--not-accessed-for" -> notAccessedFor = TimeUtils.parseDuration(value(args, ++i, flag));
                 case "--to" -> to = value(args, ++i, flag);
@@ -96,8 +101,16 @@ public final class ArchiveCommand {
         if (!config.contains(CutflowOptions.JDBC_URL)) {
             throw new IllegalArgumentException(verb + " needs --jdbc-url");
         }
-        if (verb.equals("restore") && (md5 == null || !md5.matches("[0-9a-f]{32}"))) {
+        if (verb.equals("restore") && all == (md5 != null)) {
+            throw new IllegalArgumentException("restore needs either --md5 M (one image) or --all (every archived"
+                    + " asset, narrowed by --template and --asset-type)");
+        }
+        if (verb.equals("restore") && md5 != null && !md5.matches("[0-9a-f]{32}")) {
             throw new IllegalArgumentException("restore needs --md5 with a lowercase hex MD5");
+        }
+        if (verb.equals("archive") && all) {
+            throw new IllegalArgumentException("--all is a restore argument: archive selects by --asset-type and"
+                    + " --not-accessed-for");
         }
         if (verb.equals("archive") && (md5 != null || templateId != null)) {
             throw new IllegalArgumentException("archive selects by --asset-type and --not-accessed-for, not --md5 or --template");
@@ -135,8 +148,16 @@ public final class ArchiveCommand {
             c.setAutoCommit(true); // each row update is its own transaction: a kill never holds back finished moves
             TierMover mover = new TierMover(c, fault, io);
             if (request.verb().equals("restore")) {
-                AssetRestorer.Totals t = new AssetRestorer(c, mover).restore(request.md5(), request.templateId(),
-                        request.templateVersion(), request.assetType(), now);
+                AssetRestorer restorer = new AssetRestorer(c, mover);
+                AssetRestorer.Totals t = request.md5() == null
+                        ? restorer.restoreAll(request.templateId(), request.templateVersion(), request.assetType(), now,
+                                request.dryRun())
+                        : restorer.restore(request.md5(), request.templateId(), request.templateVersion(),
+                                request.assetType(), now, request.dryRun());
+                if (request.dryRun()) {
+                    out.printf("dry run: would restore %d objects, %d bytes%n", t.objects(), t.bytes());
+                    return new Moved(t.objects(), t.bytes());
+                }
                 out.printf("restored %d objects, %d bytes (%d changed since selection and left alone, %d missing)%n",
                         t.objects(), t.bytes(), t.changed(), t.missing());
                 sampleStorage(c, t.objects(), out);

@@ -33,6 +33,22 @@ final class TierSql {
               AND (CAST(? AS text) IS NULL OR asset_type = ?)
             ORDER BY template_id, template_version, asset_type""";
 
+    /**
+     * A page of archived assets after a key, optionally of one template (version) and asset type: a restore of many
+     * (keyset paging over the primary key, as {@link #COLD_PAGE}).
+     */
+    static final String ARCHIVED_PAGE = """
+            SELECT md5, template_id, template_version, asset_type, storage_path, file_size_bytes, created_at,
+                hot_storage_path
+            FROM result_assets
+            WHERE (md5, template_id, template_version, asset_type) > (CAST(? AS bpchar), ?, ?, ?)
+              AND storage_tier = 'archive' AND pending_delete IS NULL
+              AND (CAST(? AS text) IS NULL OR template_id = ?)
+              AND (CAST(? AS integer) IS NULL OR template_version = ?)
+              AND (CAST(? AS text) IS NULL OR asset_type = ?)
+            ORDER BY md5, template_id, template_version, asset_type
+            LIMIT ?""";
+
     /** Unfinished moves (a kill after the row update, before the old copy's delete): few, by a partial index. */
     static final String PENDING = """
             SELECT md5, template_id, template_version, asset_type, storage_path, storage_tier, pending_delete

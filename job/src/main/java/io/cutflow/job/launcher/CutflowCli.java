@@ -78,7 +78,7 @@ public final class CutflowCli {
             System.err.println("       bin/cutflow retry --jdbc-url URL [--template ID[@VERSION]] [--status failed|needs_manual_review] ...");
             System.err.println("       bin/cutflow refresh-views --jdbc-url URL [--every DURATION]");
             System.err.println("       bin/cutflow archive --jdbc-url URL [--asset-type T] [--not-accessed-for 90d] [--to URI] [--parallelism 8] [--dry-run]");
-            System.err.println("       bin/cutflow restore --jdbc-url URL --md5 M [--template ID[@VERSION]] [--asset-type T]");
+            System.err.println("       bin/cutflow restore --jdbc-url URL (--md5 M | --all) [--template ID[@VERSION]] [--asset-type T] [--parallelism 8] [--dry-run]");
             System.err.println("       bin/cutflow export --jdbc-url URL --since T --until T [--template ID] [--format csv|jsonl] [--output FILE]");
             System.exit(2);
         }

@@ -209,6 +209,64 @@ class ArchiveCommandTest {
         assertThat(ObjectListing.keys(f.archive())).isEmpty();
     }
 
+    /**
+     * restore --all: every archived asset back through the same pages and moves as the archive (here a type first,
+     * then the rest), a dry run first that changes nothing; each object back once at its hot path, bytes intact.
+     */
+    @Test
+    void restoresEveryArchivedAssetOfASelection() throws Exception {
+        Fixture f = Fixture.create("restore_all", bucket());
+        f.run("archive", TierMover.Fault.NONE);
+        f.assertColdArchivedOnce();
+        long coldBytes = f.cold().values().stream().mapToLong(b -> b.length).sum();
+
+        Map<String, List<String>> before = TableSnapshot.everyTable(f.db().jdbcUrl());
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        ArchiveCommand.Moved would = ArchiveCommand.execute(ArchiveCommand.parse("restore", new String[] {"--jdbc-url",
+                f.db().jdbcUrl(), "--all", "--dry-run"}), f.db(), new PrintStream(printed, true, StandardCharsets.UTF_8));
+        assertThat(would).isEqualTo(new ArchiveCommand.Moved(4, coldBytes));
+        assertThat(printed.toString(StandardCharsets.UTF_8)).startsWith("dry run: would restore 4 objects, "
+                + coldBytes + " bytes");
+        assertThat(TableSnapshot.everyTable(f.db().jdbcUrl())).isEqualTo(before);
+        assertThat(ObjectListing.keys(f.archive())).hasSize(4);
+
+        assertThat(f.run("restore", TierMover.Fault.NONE, "--all", "--asset-type", "alpha_mask").objects())
+                .as("the cold alpha masks: assets 0 and 2").isEqualTo(2);
+        assertThat(ObjectListing.keys(f.archive())).hasSize(2).allMatch(k -> k.endsWith("/transparent_png.png"));
+        ArchiveCommand.Moved rest = f.run("restore", TierMover.Fault.NONE, "--all", "--template", "default@1");
+        assertThat(rest.objects()).isEqualTo(2);
+        assertThat(ObjectListing.keys(f.archive())).isEmpty();
+        for (Map.Entry<String, byte[]> hot : f.cold().entrySet()) {
+            assertThat(ObjectListing.read(hot.getKey())).as(hot.getKey()).isEqualTo(hot.getValue());
+            assertThat(f.rows()).containsEntry(hot.getKey(), "hot | null | null");
+        }
+        assertThat(ObjectListing.keys(f.processed())).hasSize(6);
+        assertThat(f.run("restore", TierMover.Fault.NONE, "--all")).isEqualTo(new ArchiveCommand.Moved(0, 0));
+        assertThat(f.run("archive", TierMover.Fault.NONE)).as("restored assets count as accessed now")
+                .isEqualTo(new ArchiveCommand.Moved(0, 0));
+    }
+
+    /** restore --all killed after the third asset's row commit: the rerun finishes it, each asset back once. */
+    @Test
+    void aRestoreOfAllKilledHalfWayIsFinishedByItsRerun() throws Exception {
+        Fixture f = Fixture.create("restore_all_kill", bucket());
+        f.run("archive", TierMover.Fault.NONE);
+        AtomicInteger seen = new AtomicInteger();
+        assertThatThrownBy(() -> f.run("restore", (step, asset) -> {
+            if (step == TierMover.Step.ROW_MOVED && seen.incrementAndGet() == 3) {
+                throw new Killed();
+            }
+        }, "--all")).isInstanceOf(Killed.class);
+        ArchiveCommand.Moved rerun = f.run("restore", TierMover.Fault.NONE, "--all");
+        assertThat(rerun.objects()).as("the page's rows were committed: the rerun only finishes their deletes")
+                .isZero();
+        for (Map.Entry<String, byte[]> hot : f.cold().entrySet()) {
+            assertThat(ObjectListing.read(hot.getKey())).as(hot.getKey()).isEqualTo(hot.getValue());
+            assertThat(f.rows()).containsEntry(hot.getKey(), "hot | null | null");
+        }
+        assertThat(ObjectListing.keys(f.archive())).isEmpty();
+    }
+
     /** A kill after any step of the third asset: the rerun completes its page, each asset archived once. */
     @ParameterizedTest
     @EnumSource(TierMover.Step.class)
@@ -288,6 +346,10 @@ class ArchiveCommandTest {
         assertThat(ArchiveCommand.run("archive", new String[] {"--dry-run"}, quiet, quiet)).isEqualTo(2);
         assertThat(ArchiveCommand.run("restore", new String[] {"--jdbc-url", "jdbc:postgresql://db/x"}, quiet, quiet))
                 .isEqualTo(2);
+        assertThat(ArchiveCommand.run("restore", new String[] {"--jdbc-url", "jdbc:postgresql://db/x", "--all",
+                "--md5", "0123456789abcdef0123456789abcdef"}, quiet, quiet)).as("one image or all, not both").isEqualTo(2);
+        assertThat(ArchiveCommand.run("archive", new String[] {"--jdbc-url", "jdbc:postgresql://db/x", "--all"}, quiet,
+                quiet)).isEqualTo(2);
         assertThat(ArchivePaths.archiveOf("s3://b/assets/ab/ab12/default-v1/alpha_mask.png", null))
                 .isEqualTo("s3://b/assets-archive/ab/ab12/default-v1/alpha_mask.png");
         assertThat(ArchivePaths.archiveOf("/data/out/ab/ab12/default-v1/alpha_mask.png", "s3://cold/x/"))
