@@ -16,8 +16,9 @@ import java.util.List;
  * product placed in a photo sits inside it). Then the foreground's regions of distinct colour ({@link DistinctRegions}:
  * repeated scene objects share their colours, the product does not) are cropped with context from the full-size image
  * and run through the model again. Seen closer, the model outlines the product as its own object; only the second
- * pass's objects lying mostly (>= {@link #OVERLAP}) inside the seed are kept and pasted back at full size, everything
- * else is cleared. When no seed is found or the second look confirms none, the coarse mask stays as it was.
+ * pass's objects lying mostly (>= {@link #OVERLAP}) inside the seed, or holding most of the seed and whole inside
+ * the crop (a product's most distinct colours may be only part of it; scene structures run on past the crop), are kept
+ * and pasted back at full size, everything else is cleared. When no seed is found or the second look confirms none, the coarse mask stays as it was.
  */
 public final class DistinctSubject {
 
@@ -25,7 +26,10 @@ public final class DistinctSubject {
     static final int BORDER_BAND = 8;
     /** Second passes per image at most: one inference each. */
     static final int MAX_PASSES = 2;
-    /** A second pass's object is the subject when at least this share of it lies inside the seed. */
+    /**
+     * A second pass's object is the subject when at least this share of it lies inside the seed, or when it holds at
+     * least this share of the seed and does not touch the crop's border.
+     */
     static final double OVERLAP = 0.5;
     /** Second-pass objects smaller than this share of the crop are specks. */
     static final double MIN_OBJECT = 0.001;
@@ -87,13 +91,27 @@ public final class DistinctSubject {
     /** The second pass's objects (not specks), those kept, and the kept objects' pixels at the model's resolution. */
     private record Confirmed(boolean[] pixels, int objects, int kept) {}
 
-    /** The second pass's objects (8-connected, >= 0.5) lying mostly inside the seed. */
+    /** The second pass's objects (8-connected, >= 0.5) lying mostly inside the seed or holding most of it, whole. */
     private static Confirmed confirmed(float[] mask, int sw, int sh, Rectangle crop, int[] seedLabel, int seed, int width,
             int height) {
         int n = sw * sh;
         int[] label = new int[n];
         int[] queue = new int[n];
         boolean[] keep = new boolean[n];
+        boolean[] inSeed = new boolean[n];
+        int seedPixels = 0;
+        for (int y = 0; y < sh; y++) {
+            int fy = crop.y + (int) ((y + 0.5) * crop.height / sh);
+            int cy = Math.min(sh - 1, (int) ((fy + 0.5) * sh / height));
+            for (int x = 0; x < sw; x++) {
+                int fx = crop.x + (int) ((x + 0.5) * crop.width / sw);
+                int cx = Math.min(sw - 1, (int) ((fx + 0.5) * sw / width));
+                if (seedLabel[cy * sw + cx] == seed) {
+                    inSeed[y * sw + x] = true;
+                    seedPixels++;
+                }
+            }
+        }
         int ids = 0;
         int objects = 0;
         int keptObjects = 0;
@@ -106,17 +124,14 @@ public final class DistinctSubject {
             queue[tail++] = start;
             label[start] = id;
             int inside = 0;
+            boolean onBorder = false;
             while (head < tail) {
                 int i = queue[head++];
                 int x = i % sw, y = i / sw;
-                // where this pixel of the crop lies in the coarse mask
-                int fx = crop.x + (int) ((x + 0.5) * crop.width / sw);
-                int fy = crop.y + (int) ((y + 0.5) * crop.height / sh);
-                int cx = Math.min(sw - 1, (int) ((fx + 0.5) * sw / width));
-                int cy = Math.min(sh - 1, (int) ((fy + 0.5) * sh / height));
-                if (seedLabel[cy * sw + cx] == seed) {
+                if (inSeed[i]) {
                     inside++;
                 }
+                onBorder |= x == 0 || y == 0 || x == sw - 1 || y == sh - 1;
                 for (int dy = -1; dy <= 1; dy++) {
                     int ny = y + dy;
                     if (ny < 0 || ny >= sh) {
@@ -136,7 +151,7 @@ public final class DistinctSubject {
                 continue;
             }
             objects++;
-            if (inside >= OVERLAP * tail) {
+            if (inside >= OVERLAP * tail || (!onBorder && inside >= OVERLAP * seedPixels)) {
                 keptObjects++;
                 for (int k = 0; k < tail; k++) {
                     keep[queue[k]] = true;
