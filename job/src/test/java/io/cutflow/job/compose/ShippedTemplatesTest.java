@@ -103,7 +103,7 @@ class ShippedTemplatesTest {
                 }
                 assertThat(rows).containsExactly("ecommerce-high-precision@2", "ecommerce-high-precision@3", "shop@1");
             }
-            // the refinement steps are data too: V16's zoom_pass and flip_average and V18's distinct_subject are
+            // the refinement steps are data too: V16's zoom_pass and flip_average and V19's distinct_subject are
             // accepted, an unknown step is not
             s.execute("INSERT INTO param_templates (template_id, version, model_profile, assets, refinement)"
                     + " VALUES ('lifestyle', 1, 'isnet-medium', ARRAY['transparent_png'],"

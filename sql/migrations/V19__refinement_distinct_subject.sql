@@ -1,4 +1,4 @@
--- Version 18: one more refinement step a template may turn on (issue 24): distinct_subject (when the coarse
+-- Version 19: one more refinement step a template may turn on (issue 24): distinct_subject (when the coarse
 -- foreground runs out of the frame, the scene's own objects taken too, its regions of distinct colour are looked at
 -- again zoomed and only the objects that second look confirms are kept). Its cost and quality: docs/benchmarks.md.
 --
