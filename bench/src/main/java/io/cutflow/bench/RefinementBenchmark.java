@@ -7,6 +7,7 @@ import io.cutflow.inference.model.ModelProfile;
 import io.cutflow.inference.model.ModelProfiles;
 import io.cutflow.inference.model.ModelRunner;
 import io.cutflow.inference.model.SharedModelRunners;
+import io.cutflow.inference.refine.DistinctSubject;
 import io.cutflow.inference.refine.ForegroundColour;
 import io.cutflow.inference.refine.MaskRefiner;
 import io.cutflow.inference.refine.ModelPass;
@@ -49,7 +50,13 @@ public final class RefinementBenchmark {
             new Variant("flip_average", EnumSet.of(Refinement.FLIP_AVERAGE)),
             new Variant("zoom+guided+colour", EnumSet.of(Refinement.ZOOM_PASS, Refinement.GUIDED_UPSAMPLE,
                     Refinement.FOREGROUND_COLOUR)),
-            new Variant("all four", EnumSet.allOf(Refinement.class))));
+            new Variant("all four", EnumSet.of(Refinement.ZOOM_PASS, Refinement.GUIDED_UPSAMPLE, Refinement.FOREGROUND_COLOUR,
+                    Refinement.FLIP_AVERAGE)),
+            new Variant("distinct_subject", EnumSet.of(Refinement.DISTINCT_SUBJECT)),
+            new Variant("distinct+guided+colour", EnumSet.of(Refinement.DISTINCT_SUBJECT, Refinement.GUIDED_UPSAMPLE,
+                    Refinement.FOREGROUND_COLOUR)),
+            new Variant("distinct+zoom+guided+colour", EnumSet.of(Refinement.DISTINCT_SUBJECT, Refinement.ZOOM_PASS,
+                    Refinement.GUIDED_UPSAMPLE, Refinement.FOREGROUND_COLOUR))));
 
     /** -Dbench.variants=bare,zoom_pass: only those (bare always first: the ratios are to it). */
     private static List<Variant> selected(List<Variant> all) {
@@ -70,8 +77,8 @@ public final class RefinementBenchmark {
         int composites = args.length > 0 ? Integer.parseInt(args[0]) : 40;
         int lifestyle = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         Path model = args.length > 2 ? Path.of(args[2]) : Path.of(CutflowOptions.cacheDir(), "models", "isnet-medium.onnx");
-        System.out.printf("RefinementBenchmark: %d composites + %d lifestyle, cores=%d, %s, max heap %d MB%n", composites,
-                lifestyle, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
+        System.out.printf("RefinementBenchmark: %d composites + %d lifestyle (seed %d), cores=%d, %s, max heap %d MB%n",
+                composites, lifestyle, Long.getLong("bench.seed", 24L), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
                 Runtime.getRuntime().maxMemory() >> 20);
         QualityBenchmark.Scenes scenes = QualityBenchmark.Scenes.load();
         List<Case> cases = new ArrayList<>();
@@ -79,7 +86,8 @@ public final class RefinementBenchmark {
             cases.add(toCase("composites", named.stamp(), named.scene()));
         }
         List<QualityBenchmark.Scenes.Stamp> stamps = scenes.pick(Math.max(1, lifestyle));
-        Random random = new Random(24);
+        long seed = Long.getLong("bench.seed", 24L); // the lifestyle set's: where each stamp goes and how large
+        Random random = new Random(seed);
         for (int i = 0; i < lifestyle; i++) {
             double coverage = 0.01 + 0.09 * random.nextDouble();
             String wallpaper = QualityBenchmark.Scenes.LIFESTYLE.get(i % QualityBenchmark.Scenes.LIFESTYLE.size());
@@ -116,18 +124,21 @@ public final class RefinementBenchmark {
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-10s %2d %-34s %5.3f", k.set(), c,
                     k.name(), share(k.truth())));
             String zoomNote = "";
+            String distinctNote = "";
             for (int v = 0; v < VARIANTS.size(); v++) {
                 Set<Refinement> steps = VARIANTS.get(v).steps();
                 Set<Refinement> maskSteps = Refinement.maskSteps(steps);
                 long t = cpu();
                 byte[] alpha;
                 ZoomPass.Outcome zoom = null;
+                DistinctSubject.Outcome distinct = null;
                 if (maskSteps.isEmpty()) {
                     alpha = new BilinearResampler(pass.width(), pass.height(), w, h).toBytes(coarse);
                 } else {
                     MaskRefiner.Refined refined = MaskRefiner.refine(k.image(), coarse, maskSteps, pass);
                     alpha = refined.alpha();
                     zoom = refined.zoom();
+                    distinct = refined.distinct();
                 }
                 byte[] colours = steps.contains(Refinement.FOREGROUND_COLOUR) ? ForegroundColour.estimate(bgr, alpha, w, h) : bgr;
                 double seconds = (coarseNanos + cpu() - t) / 1e9;
@@ -138,8 +149,11 @@ public final class RefinementBenchmark {
                 if (zoom != null && zoomNote.isEmpty()) {
                     zoomNote = describe(zoom);
                 }
+                if (distinct != null && distinctNote.isEmpty()) {
+                    distinctNote = describe(distinct);
+                }
             }
-            System.out.println(line + "  " + zoomNote);
+            System.out.println(line + "  " + zoomNote + (distinctNote.isEmpty() ? "" : "  " + distinctNote));
         }
         System.out.println("(columns: IoU per variant " + VARIANTS.stream().map(Variant::name).toList() + ")");
         report("composites", cases);
@@ -163,6 +177,18 @@ public final class RefinementBenchmark {
             s.append(String.format(Locale.ROOT, " [%dx%d@%d,%d conf %.2f comp %.2f border %.2f score %.2f%s]",
                     c.crop().width, c.crop().height, c.crop().x, c.crop().y, c.confidence(), c.compactness(), c.border(),
                     c.score(), c.kept() ? " KEPT" : ""));
+        }
+        return s.toString();
+    }
+
+    private static String describe(DistinctSubject.Outcome distinct) {
+        if (distinct.passes() == 0) {
+            return "distinct: skipped (" + distinct.skipped() + ")";
+        }
+        StringBuilder s = new StringBuilder("distinct: " + distinct.passes() + " passes");
+        for (DistinctSubject.Candidate c : distinct.candidates()) {
+            s.append(String.format(Locale.ROOT, " [%dx%d@%d,%d seed %.3f objects %d kept %d]", c.crop().width,
+                    c.crop().height, c.crop().x, c.crop().y, c.seedShare(), c.objects(), c.kept()));
         }
         return s.toString();
     }

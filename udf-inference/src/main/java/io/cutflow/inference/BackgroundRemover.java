@@ -30,7 +30,7 @@ public final class BackgroundRemover {
 
     private final ModelRunner runner;
     private final MaskTranslator translator;
-    /** The model again for the steps that look twice (zoom_pass, flip_average). */
+    /** The model again for the steps that look twice (zoom_pass, flip_average, distinct_subject). */
     private final ModelPass modelPass;
     private final InferenceSettings settings;
     private final OriginalLoader loader;

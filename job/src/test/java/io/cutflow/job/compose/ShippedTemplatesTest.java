@@ -106,10 +106,11 @@ class ShippedTemplatesTest {
                 assertThat(rows).containsExactly("ecommerce-high-precision@2", "ecommerce-high-precision@3",
                         "ecommerce-high-precision@4", "shop@1");
             }
-            // the refinement steps are data too: V16's zoom_pass and flip_average are accepted, an unknown step is not
+            // the refinement steps are data too: V16's zoom_pass and flip_average and V19's distinct_subject are
+            // accepted, an unknown step is not
             s.execute("INSERT INTO param_templates (template_id, version, model_profile, assets, refinement)"
                     + " VALUES ('lifestyle', 1, 'isnet-medium', ARRAY['transparent_png'],"
-                    + " ARRAY['zoom_pass', 'guided_upsample', 'foreground_colour', 'flip_average'])");
+                    + " ARRAY['zoom_pass', 'guided_upsample', 'foreground_colour', 'flip_average', 'distinct_subject'])");
             assertThatThrownBy(() -> s.execute("INSERT INTO param_templates (template_id, version, model_profile, assets,"
                     + " refinement) VALUES ('lifestyle', 2, 'isnet-medium', ARRAY['transparent_png'], ARRAY['sharpen_edge'])"))
                     .hasMessageContaining("param_templates_refinement_check");

@@ -13,7 +13,12 @@ public enum Refinement {
     /** When the subject is small in the frame, a second look at the candidate regions cropped at full size. */
     ZOOM_PASS,
     /** The model also sees the image mirrored, and the two masks are averaged (one more inference). */
-    FLIP_AVERAGE;
+    FLIP_AVERAGE,
+    /**
+     * When the coarse foreground runs out of the frame (the scene's own objects taken too), its regions of distinct
+     * colour looked at again zoomed; only the objects that second look confirms are kept.
+     */
+    DISTINCT_SUBJECT;
 
     /** The steps that shape the mask (all but the colour step): templates sharing them share one alpha. */
     public static Set<Refinement> maskSteps(Set<Refinement> steps) {

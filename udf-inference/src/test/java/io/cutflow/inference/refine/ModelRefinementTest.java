@@ -15,8 +15,9 @@ import java.util.Random;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The refinement steps that run the model again (zoom_pass, flip_average), on the real ISNet model and a generated
- * lifestyle shot: a small cut-out with exact alpha in a 2560x1600 frame (RefinementBenchmark measures both sets).
+ * The refinement steps that run the model again (zoom_pass, flip_average, distinct_subject), on the real ISNet model and
+ * generated lifestyle shots: a small cut-out with exact alpha in a 2560x1600 frame, alone or among the scene's own
+ * objects (RefinementBenchmark measures both sets).
  */
 class ModelRefinementTest {
 
@@ -66,6 +67,82 @@ class ModelRefinementTest {
         BufferedImage twice = FlipAverage.mirror(FlipAverage.mirror(shot.image()));
         assertThat(twice.getRGB(100, 200)).isEqualTo(shot.image().getRGB(100, 200));
         assertThat(FlipAverage.mirror(shot.image()).getRGB(2559 - 100, 200)).isEqualTo(shot.image().getRGB(100, 200));
+    }
+
+    @Test
+    void theDistinctSubjectPassFindsTheProductAmongTheScenesOwnObjects() throws Exception {
+        // a grid of footballs over the whole frame (cut by its borders) and a strawberry among them: the model takes
+        // every ball too, so the bare mask is mostly scene
+        Shot crowded = crowded("Strawberry2", "soccer", 2560, 1600, 420);
+        float[] mask = model.mask(crowded.image());
+        byte[] bare = new BilinearResampler(model.width(), model.height(), 2560, 1600).toBytes(mask);
+        MaskRefiner.Refined refined = MaskRefiner.refine(crowded.image(), mask, EnumSet.of(Refinement.DISTINCT_SUBJECT), model);
+        double bareIou = TestImages.iou(bare, crowded.alpha());
+        double iou = TestImages.iou(refined.alpha(), crowded.alpha());
+        System.out.printf("distinct_subject on a strawberry among footballs: IoU %.4f, bare %.4f (%s)%n", iou, bareIou,
+                refined.distinct());
+        assertThat(bareIou).as("the bare model takes the balls too").isLessThan(0.5);
+        assertThat(refined.distinct().passes()).isBetween(1, DistinctSubject.MAX_PASSES);
+        assertThat(iou).as("IoU distinct %.4f, bare %.4f", iou, bareIou).isGreaterThan(0.9);
+    }
+
+    @Test
+    void theDistinctSubjectPassLeavesAForegroundInsideTheFrameAlone() throws Exception {
+        DistinctSubject.Outcome outcome = DistinctSubject.refine(shot.image(), coarse, model, false);
+        assertThat(outcome.passes()).isZero();
+        assertThat(outcome.alpha()).isNull();
+    }
+
+    /**
+     * A grid of the scene stamp (cells of {@code cell} px, every other row shifted by half a cell, cut by the frame's
+     * borders) over a soft gradient, one cell near the centre left for the product stamp; exact alpha of the product.
+     */
+    static Shot crowded(String product, String scene, int width, int height, int cell) {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
+        byte[] alpha = new byte[width * height];
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                double t = (double) (x + y) / (width + height);
+                image.setRGB(x, y, ((int) (170 - 60 * t) << 16) | ((int) (180 - 50 * t) << 8) | (int) (190 - 70 * t));
+            }
+        }
+        BufferedImage object = TestImages.stamp(scene);
+        int sw = cell * 9 / 10;
+        int sh = (int) Math.round((double) sw * object.getHeight() / object.getWidth());
+        int px = width / 2 + 130;
+        int py = height / 2;
+        for (int gy = -1; gy * cell < height; gy++) {
+            for (int gx = -1; gx * cell < width; gx++) {
+                int ox = gx * cell + (gy % 2 == 0 ? 0 : cell / 2) - cell / 3;
+                int oy = gy * cell + cell / 4;
+                if (Math.abs(ox + sw / 2 - px) >= cell || Math.abs(oy + sh / 2 - py) >= cell * 0.8) {
+                    draw(image, null, object, ox, oy, sw, sh);
+                }
+            }
+        }
+        BufferedImage cutout = TestImages.stamp(product);
+        int ph = 420;
+        int pw = (int) Math.round((double) ph * cutout.getWidth() / cutout.getHeight());
+        draw(image, alpha, cutout, px - pw / 2, py - ph / 2, pw, ph);
+        return new Shot(image, alpha);
+    }
+
+    private static void draw(BufferedImage image, byte[] alpha, BufferedImage cutout, int ox, int oy, int cw, int ch) {
+        int width = image.getWidth();
+        int height = image.getHeight();
+        for (int y = Math.max(0, oy); y < Math.min(height, oy + ch); y++) {
+            for (int x = Math.max(0, ox); x < Math.min(width, ox + cw); x++) {
+                int argb = cutout.getRGB(Math.min(cutout.getWidth() - 1, (x - ox) * cutout.getWidth() / cw),
+                        Math.min(cutout.getHeight() - 1, (y - oy) * cutout.getHeight() / ch));
+                if (argb >>> 24 == 0) {
+                    continue;
+                }
+                image.setRGB(x, y, TestImages.over(argb, image.getRGB(x, y) & 0xffffff));
+                if (alpha != null) {
+                    alpha[y * width + x] = (byte) (argb >>> 24);
+                }
+            }
+        }
     }
 
     /** The stamp covering {@code coverage} of a width x height frame (a soft gradient), off-centre; exact alpha. */
