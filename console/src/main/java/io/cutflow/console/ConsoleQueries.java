@@ -256,7 +256,7 @@ public final class ConsoleQueries {
             }
             try (PreparedStatement ps = c.prepareStatement("""
                     SELECT j.md5, j.template_id, j.template_version, j.status, j.error_class, j.error_message,
-                           j.attempts, j.finished_at, o.source_url,
+                           j.attempts, j.finished_at, o.source_url, o.file_size_bytes AS original_bytes,
                            (SELECT t.storage_path FROM result_assets t WHERE t.md5 = j.md5
                               AND t.asset_type = 'original_thumbnail' LIMIT 1) AS original_thumbnail,
                            (SELECT string_agg(m.mark, ',' ORDER BY m.mark) FROM review_marks m WHERE m.md5 = j.md5
@@ -271,14 +271,35 @@ public final class ConsoleQueries {
                 List<Map<String, Object>> rows = rows(ps);
                 for (Map<String, Object> r : rows) {
                     r.put("md5", ((String) r.get("md5")).strip());
-                    // the original's thumbnail where a template wrote one, else the original itself
+                    // the original's thumbnail where a template wrote one, else the original itself where a browser
+                    // can show it and it is small enough for a list (else the reason, shown in its place)
+                    String noPreview = noPreview((String) r.get("error_class"), (Number) r.remove("original_bytes"));
                     r.put("thumbnail", links.href((String) r.remove("original_thumbnail"))
-                            .or(() -> links.href((String) r.get("source_url"))).orElse(null));
+                            .or(() -> noPreview != null ? java.util.Optional.empty() : links.href((String) r.get("source_url")))
+                            .orElse(null));
+                    r.put("no_preview", r.get("thumbnail") == null ? noPreview : null);
                 }
                 result.put("rows", rows);
             }
         }
         return result;
+    }
+
+    /** The largest original a failures row loads as its picture when no thumbnail was written (100 rows: 200 MB). */
+    static final long ORIGINAL_PREVIEW_MAX_BYTES = 2L << 20;
+    /** Failure classes whose original a browser cannot show: no bytes, no decodable image, or no longer that object. */
+    private static final Set<String> NOT_A_PICTURE = Set.of("empty", "undecodable", "unsupported_format", "too_large",
+            "vanished", "content_changed");
+
+    /** Why a failures row shows no original (null: it may); the thumbnail written at review time comes first anyway. */
+    static String noPreview(String errorClass, Number originalBytes) {
+        if (errorClass != null && NOT_A_PICTURE.contains(errorClass)) {
+            return "no picture: " + errorClass.replace('_', ' ');
+        }
+        if (originalBytes != null && originalBytes.longValue() > ORIGINAL_PREVIEW_MAX_BYTES) {
+            return String.format(java.util.Locale.ROOT, "original of %.1f MB not loaded", originalBytes.longValue() / 1e6);
+        }
+        return null;
     }
 
     /** Up to this many urls under a prefix have their contents looked up by md5; more: the failed rows are scanned. */
