@@ -1,6 +1,7 @@
 package io.cutflow.bench;
 
 import io.cutflow.inference.testing.HostileCorpus;
+import io.cutflow.inference.testing.OrientedImages;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -18,7 +19,8 @@ import java.util.stream.Stream;
 /**
  * Coverage-guided fuzzing of the parsers that take outside bytes, with Jazzer (libFuzzer for the JVM), one process
  * per target: {@code bench/run FuzzBenchmark [seconds per target, 60] [target ...]}. Each target starts from its kept
- * inputs (and, for images, the small entries of the hostile corpus); every finding (crash, timeout, out-of-memory) is
+ * inputs (and, for images, the small entries of the hostile corpus and a picture with EXIF orientation in each format
+ * that carries it); every finding (crash, timeout, out-of-memory) is
  * copied into the kept inputs, which the regression tests replay in every build. Prints runs, runs/s, coverage and
  * findings per target. There is no baseline to compare with: the figure that matters is findings = 0 after the run.
  */
@@ -70,6 +72,11 @@ public final class FuzzBenchmark {
             for (Map.Entry<String, HostileCorpus.Case> c : HostileCorpus.build(1 << 20).entrySet()) {
                 if (c.getValue().bytes().length <= 64 << 10) {
                     Files.write(corpus.resolve("hostile-" + c.getKey()), c.getValue().bytes());
+                }
+            }
+            if (OrientedImages.available()) { // EXIF orientation in JPEG, PNG, TIFF and WebP: ExifOrientation's parsing
+                for (Map.Entry<String, byte[]> image : OrientedImages.orientationSix(work).entrySet()) {
+                    Files.write(corpus.resolve(image.getKey()), image.getValue());
                 }
             }
         }
