@@ -9,9 +9,7 @@ import javax.imageio.ImageReader;
 import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.event.IIOReadWarningListener;
 import javax.imageio.stream.ImageInputStream;
-import javax.imageio.stream.MemoryCacheImageInputStream;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.util.Iterator;
@@ -51,8 +49,8 @@ public final class ImageDecoder {
             throw new ImageRejectedException(FailureClass.EMPTY, "object is empty (0 bytes)");
         }
         // in memory, never ImageIO's disk cache: a full or read-only temp folder must not turn good images into
-        // undecodable ones (the bytes are in memory already)
-        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+        // undecodable ones (the bytes are in memory already); a reader that reads on past the end is stopped
+        try (ImageInputStream in = new BoundedImageInputStream(bytes)) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) {
                 var sniffed = FormatSniffer.sniff(bytes);
@@ -149,7 +147,8 @@ public final class ImageDecoder {
     private static boolean endsEarly(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             String message = String.valueOf(t.getMessage());
-            if (t instanceof EOFException || message.contains("Unexpected end of ZLIB") || message.contains("Premature end")
+            if (t instanceof EOFException || t instanceof BoundedImageInputStream.DataEndedException
+                    || message.contains("Unexpected end of ZLIB") || message.contains("Premature end")
                     || message.contains("Truncated")) {
                 return true;
             }
