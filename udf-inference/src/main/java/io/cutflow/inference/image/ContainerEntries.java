@@ -9,7 +9,8 @@ import java.util.Locale;
 /**
  * The sizes of the images inside container formats whose readers report something else than what they decode: an
  * ICO/CUR directory says 16x16 (one byte per side, 0 meaning 256) while its PNG entry may declare 20000x20000, and
- * the reader decodes the entry. Read from the entries' own headers, so the pixel limit holds before decoding.
+ * the reader decodes the entry; a WebP's VP8X canvas may be 40x20 while its VP8 frame declares 8224x8224
+ * ({@link WebpFrames}). Read from the entries' own headers, so the pixel limit holds before decoding.
  */
 final class ContainerEntries {
 
@@ -24,9 +25,12 @@ final class ContainerEntries {
         }
     }
 
-    /** The entries of an ICO or CUR file as their headers declare them; empty for other formats. */
+    /** The entries of an ICO or CUR file, or the frames of a WebP, as their headers declare them; empty for other formats. */
     static List<Entry> declared(String format, byte[] bytes) {
         String name = format.toLowerCase(Locale.ROOT);
+        if (name.equals("webp")) {
+            return WebpFrames.declared(bytes);
+        }
         if (!name.equals("ico") && !name.equals("cur")) {
             return List.of();
         }

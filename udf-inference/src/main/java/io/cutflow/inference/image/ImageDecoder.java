@@ -118,7 +118,7 @@ public final class ImageDecoder {
             if (entry.pixels() > maxPixels) {
                 throw new ImageRejectedException(FailureClass.TOO_LARGE, format + " entry " + entry.index()
                         + " declares " + entry.width() + "x" + entry.height() + " = " + entry.pixels()
-                        + " pixels (its directory says " + width + "x" + height + "), above the limit of " + maxPixels);
+                        + " pixels (the reader reports " + width + "x" + height + "), above the limit of " + maxPixels);
             }
         }
         long bytesPerPixel = decodedBytesPerPixel(reader);

@@ -28,6 +28,15 @@ class ImageDecoderLimitsTest {
     }
 
     @Test
+    void aWebpWhoseFrameIsLargerThanItsCanvasIsTooLarge() throws Exception {
+        byte[] webp = HostileCorpus.webpWithVp8Frame(40, 20, 16_383, 16_383);
+        ImageRejectedException e = catchThrowableOfType(ImageRejectedException.class, () -> decoder.decode(webp));
+        assertThat(e).as("a 268 MP frame behind a 40x20 canvas").isNotNull();
+        assertThat(e.failureClass()).isEqualTo(FailureClass.TOO_LARGE);
+        assertThat(e.getMessage()).contains("16383x16383").contains("40x20");
+    }
+
+    @Test
     void anIcoWithAnOrdinaryPngEntryStillDecodes() throws Exception {
         BufferedImage small = TestImages.composite("koala", 48, 48, 3).image();
         byte[] ico = HostileCorpus.icoWithPngEntry(TestImages.png(small), 48, 48);

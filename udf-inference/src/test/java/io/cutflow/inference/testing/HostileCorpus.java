@@ -75,6 +75,7 @@ public final class HostileCorpus {
         cases.put("icon.ico", good(icoWithPngEntry(TestImages.png(scaled(photo, 64, 48)), 64, 48), 64, 48));
         cases.put("ico-entry-20000x20000.ico", bad(icoWithPngEntry(PngBomb.declaring(20_000, 20_000), 16, 16), "too_large"));
         cases.put("bomb-50000x50000.png", bad(PngBomb.declaring(50_000, 50_000), "too_large"));
+        cases.put("webp-frame-16383x16383.webp", bad(webpWithVp8Frame(40, 20, 16_383, 16_383), "too_large"));
         cases.put("over-size-cap.jpg", bad(overCap(maxObjectBytes), "too_large"));
         cases.put("iphone.heic", bad(heicHeader(), "unsupported_format"));
         cases.put("vector.png", bad("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"/>"
@@ -90,6 +91,22 @@ public final class HostileCorpus {
         ico.putShort((short) 1).putShort((short) 32).putInt(png.length).putInt(22);
         ico.put(png);
         return ico.array();
+    }
+
+    /**
+     * An extended WebP whose VP8X canvas is small while its lossy VP8 frame header declares another size (at most
+     * 16383 a side): the reader reports the canvas but allocates the frame's macroblocks (a fuzz finding of 2026-12-07).
+     */
+    public static byte[] webpWithVp8Frame(int canvasWidth, int canvasHeight, int frameWidth, int frameHeight) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(12 + 18 + 18 + 32).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put("RIFF".getBytes(StandardCharsets.US_ASCII)).putInt(b.capacity() - 8).put("WEBP".getBytes(StandardCharsets.US_ASCII));
+        b.put("VP8X".getBytes(StandardCharsets.US_ASCII)).putInt(10).putInt(0);
+        b.put((byte) (canvasWidth - 1)).put((byte) ((canvasWidth - 1) >> 8)).put((byte) 0);
+        b.put((byte) (canvasHeight - 1)).put((byte) ((canvasHeight - 1) >> 8)).put((byte) 0);
+        b.put("VP8 ".getBytes(StandardCharsets.US_ASCII)).putInt(42);
+        b.put(new byte[] {0x10, 0x02, 0x00, (byte) 0x9d, 0x01, 0x2a}); // key frame tag, start code
+        b.putShort((short) frameWidth).putShort((short) frameHeight);
+        return b.array(); // the rest of the frame: zeros
     }
 
     /** A 16-bit-per-sample RGB PNG (6 bytes a pixel once decoded). */
