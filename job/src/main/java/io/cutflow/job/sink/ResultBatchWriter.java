@@ -14,6 +14,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -54,6 +55,7 @@ public final class ResultBatchWriter extends BufferedBatchWriter<InferenceResult
     private final String runId;
     private final int maxRetries;
     private final SessionConnection session;
+    private final AssetSwitch assetSwitch;
     private final List<InferenceResult> batch = new ArrayList<>();
 
     /**
@@ -71,10 +73,22 @@ public final class ResultBatchWriter extends BufferedBatchWriter<InferenceResult
      */
     public ResultBatchWriter(DatabaseSettings db, JobConflict conflict, String runId, String processed, int batchSize,
             int maxRetries) {
+        this(db, conflict, runId, processed, batchSize, maxRetries, ORPHAN_GRACE);
+    }
+
+    /**
+     * How old an object no row names must be before a rewrite of its content's set deletes it as an orphan: long
+     * past the time between a set's write and its rows' commit, so a concurrent writer's set is never taken.
+     */
+    static final Duration ORPHAN_GRACE = Duration.ofHours(1);
+
+    ResultBatchWriter(DatabaseSettings db, JobConflict conflict, String runId, String processed, int batchSize,
+            int maxRetries, Duration orphanGrace) {
         super(batchSize);
         this.conflict = conflict;
         this.runId = runId;
         this.maxRetries = maxRetries;
+        this.assetSwitch = new AssetSwitch(orphanGrace);
         this.session = SinkSessions.open(db, c -> recordProcessedLocation(c, processed));
     }
 
@@ -119,10 +133,12 @@ public final class ResultBatchWriter extends BufferedBatchWriter<InferenceResult
 
     private void writeBatch() throws SQLException {
         Connection c = session.get();
+        assetSwitch.reset();
         try {
             upsertOriginals(c, mergedOriginals(batch));
             for (List<InferenceResult> round : rounds(batch)) {
                 writeJobs(c, round);
+                assetSwitch.beforeUpsert(c, round);
                 upsertAssets(c, round);
             }
             c.commit();
@@ -134,6 +150,7 @@ public final class ResultBatchWriter extends BufferedBatchWriter<InferenceResult
             }
             throw e;
         }
+        assetSwitch.afterCommit();
     }
 
     /** One original_images row per content: what applying the results' upserts one after another leaves. */
@@ -245,7 +262,7 @@ public final class ResultBatchWriter extends BufferedBatchWriter<InferenceResult
         }).toList();
     }
 
-    private static String jobKey(String md5, String templateId, int templateVersion) {
+    static String jobKey(String md5, String templateId, int templateVersion) {
         return md5.trim() + '/' + templateId + '/' + templateVersion;
     }
 
