@@ -25,11 +25,11 @@ import java.util.Set;
  * The row switch of a rewritten asset set (issue 23). In the batch's transaction, before a round's assets are
  * upserted, it reads the rows they replace and deletes the rows of asset types the new set lacks (a cut-out of a now
  * empty foreground), so a content/template version's rows always name one set. After the commit it deletes the
- * superseded objects, then sweeps the folder of each set written to generation keys: objects no committed row of the
- * batch names and older than the grace (so a concurrent writer's set, not yet recorded, is spared) are the orphans
- * of a kill (a set written but never recorded, or superseded objects not deleted yet) and go. A kill before the
- * deletes leaves orphans only, which the next rewrite of that content sweeps. Failed results carry no assets: their
- * jobs' rows stay as they are.
+ * superseded objects, then sweeps the folder of each rewritten set (one that replaced rows or took generation keys):
+ * objects no committed row of the batch names and older than the grace (so a concurrent writer's set, not yet
+ * recorded, is spared) are the orphans of a kill (a set written but never recorded, or superseded objects not deleted
+ * yet) and go. A kill before the deletes leaves orphans only, which the next rewrite of that content sweeps. Failed
+ * results carry no assets: their jobs' rows stay as they are.
  */
 final class AssetSwitch {
 
@@ -48,7 +48,7 @@ final class AssetSwitch {
     private final Set<String> superseded = new LinkedHashSet<>();
     /** Per job, the object uris its last set in the batch names. */
     private final Map<String, Set<String>> named = new HashMap<>();
-    /** Per job written to generation keys, its folder. */
+    /** Per job whose set replaced rows or took generation keys (a rewrite), its folder. */
     private final Map<String, String> rewrittenFolders = new LinkedHashMap<>();
 
     AssetSwitch(Duration orphanGrace) {
@@ -65,6 +65,7 @@ final class AssetSwitch {
     /** Before the round's assets are upserted, in the batch's transaction. */
     void beforeUpsert(Connection c, List<InferenceResult> round) throws SQLException {
         Map<String, Set<String>> newTypes = new HashMap<>();
+        Map<String, String> folders = new HashMap<>();
         for (InferenceResult r : round) {
             if (r.assets().length == 0) {
                 continue;
@@ -79,10 +80,9 @@ final class AssetSwitch {
             newTypes.put(job, types);
             named.put(job, uris);
             String primary = r.assets()[0].storagePath();
+            folders.put(job, primary.substring(0, primary.lastIndexOf('/')));
             if (AssetKeys.isGenerationKey(primary)) {
-                rewrittenFolders.put(job, primary.substring(0, primary.lastIndexOf('/')));
-            } else {
-                rewrittenFolders.remove(job);
+                rewrittenFolders.put(job, folders.get(job));
             }
         }
         if (newTypes.isEmpty()) {
@@ -94,11 +94,12 @@ final class AssetSwitch {
             int dropped = 0;
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    Set<String> types = newTypes.get(ResultBatchWriter.jobKey(rs.getString(1), rs.getString(2),
-                            rs.getInt(3)));
+                    String job = ResultBatchWriter.jobKey(rs.getString(1), rs.getString(2), rs.getInt(3));
+                    Set<String> types = newTypes.get(job);
                     if (types == null) {
                         continue; // another template version of the content
                     }
+                    rewrittenFolders.put(job, folders.get(job));
                     superseded.add(rs.getString(5));
                     if (rs.getString(6) != null) {
                         superseded.add(rs.getString(6)); // an archive move's old copy, no longer its to delete
@@ -119,7 +120,10 @@ final class AssetSwitch {
         }
     }
 
-    /** After the commit: the superseded objects go, then the rewritten folders' orphans. Never fails the batch. */
+    /**
+     * After the commit: the superseded objects go, then the orphans of the folders a rewrite recorded a set in (a
+     * first write, the common case, lists nothing). Never fails the batch.
+     */
     void afterCommit() {
         Set<String> stillNamed = new HashSet<>();
         named.values().forEach(stillNamed::addAll);

@@ -34,6 +34,11 @@ final class AssetEncoder {
         this.compositeEncoder = new CompositeEncoder(pngCompressionLevel);
     }
 
+    /** The file extension of a type's asset under a template (a composite's follows the template's format). */
+    static String extension(AssetType type, ParameterTemplate template) {
+        return type == AssetType.COMPOSITE ? template.composition().format().extension() : type.extension();
+    }
+
     /**
      * @param bgr the original's pixels (null when the template writes the alpha mask only)
      * @param alpha the template's thresholded alpha, one byte per pixel
@@ -61,14 +66,14 @@ final class AssetEncoder {
             }
             case ORIGINAL_THUMBNAIL -> {
                 Thumbnail t = Thumbnail.of(bgr, null, width, height);
-                yield Encoded.whole(type, type.extension(), t.jpeg(), t.width(), t.height());
+                yield Encoded.whole(type, extension(type, template), t.jpeg(), t.width(), t.height());
             }
             case COMPOSITE -> {
                 Compositor.Placed placed = Compositor.compose(template.composition(), bgr, alpha, width, height);
                 if (placed == null) {
                     yield null;
                 }
-                yield Encoded.whole(type, template.composition().format().extension(),
+                yield Encoded.whole(type, extension(type, template),
                         compositeEncoder.encode(template.composition(), placed.canvas()),
                         placed.canvas().getWidth(), placed.canvas().getHeight());
             }

@@ -8,21 +8,23 @@ import io.cutflow.inference.ParameterTemplate;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 
 /**
  * Writes one template's assets of one image (alpha mask, transparent PNG, foreground cut-out, thumbnails, composite)
  * under the processed base and returns their result_assets rows. A write that fails is an IO_ERROR: transient,
  * retried, and in the end the store's problem (fail-over), not the image's.
  *
- * <p>Never overwrites an object with other bytes (issue 23): where the content's folder for the template version
- * holds no object yet, the set takes the deterministic keys ({@link AssetKeys#assetUri}); otherwise (a reprocess or
- * retry of the same template version, a replay) it takes generation keys ({@link AssetGeneration}) beside the set
- * the rows name, and the results sink switches the rows to them in the transaction that records the set, then
- * deletes the superseded objects. A kill at any point leaves rows that name one whole set, and at worst objects no
- * row names.
+ * <p>Never overwrites an object with other bytes (issue 23), so a row never describes an object that changed under
+ * it. The set takes the deterministic keys ({@link AssetKeys#assetUri}) unless one of them holds other bytes (a
+ * reprocess or retry of the same template version under another model); then it takes generation keys
+ * ({@link AssetGeneration}) beside the set the rows name, and the results sink switches the rows to them in the
+ * transaction that records the set, then deletes the superseded objects. A replay of the same attempt (a fail-over,
+ * the killed run started again) produces the same bytes, so the same keys: no strays. A kill at any point leaves
+ * rows that name one whole set, and at worst objects no row names.
  */
 public final class AssetWriter {
 
@@ -55,19 +57,29 @@ public final class AssetWriter {
     public AssetRecord[] write(String md5, ParameterTemplate template, byte[] bgr, byte[] alpha, int width, int height)
             throws ImageRejectedException {
         String folder = AssetKeys.folder(processedBase, md5, template.id(), template.version());
-        Set<String> present = visibleNames(folder);
+        Map<String, Long> present = visibleObjects(folder); // one listing: what the folder holds, by name
         List<String> created = new ArrayList<>();
         try {
-            return present.isEmpty()
-                    ? writeFirst(md5, template, bgr, alpha, width, height, created)
-                    : writeGeneration(md5, template, bgr, alpha, width, height, present, created);
+            if (template.assets().stream().noneMatch(type -> present.containsKey(deterministicName(type, template)))) {
+                return writeFirst(md5, template, bgr, alpha, width, height, created);
+            }
+            List<AssetEncoder.Encoded> set = new ArrayList<>();
+            for (AssetType type : template.assets()) {
+                AssetEncoder.Encoded asset = encoder.encode(type, template, bgr, alpha, width, height);
+                if (asset != null) {
+                    set.add(asset);
+                }
+            }
+            String generation = deterministicKeysHoldOtherBytes(md5, template, set, present)
+                    ? AssetGeneration.of(set) : null;
+            return writeSet(md5, template, set, generation, present, created);
         } catch (ImageRejectedException | RuntimeException e) {
             removeCreated(created, e);
             throw e;
         }
     }
 
-    /** The first set of the folder, at the deterministic keys: each asset written as it is encoded. */
+    /** The common case, a folder without the set's keys: each asset written at its deterministic key as it is encoded. */
     private AssetRecord[] writeFirst(String md5, ParameterTemplate template, byte[] bgr, byte[] alpha, int width,
             int height, List<String> created) throws ImageRejectedException {
         List<AssetRecord> records = new ArrayList<>();
@@ -76,8 +88,7 @@ public final class AssetWriter {
             if (asset == null) {
                 continue;
             }
-            String uri = AssetKeys.assetUri(processedBase, md5, template.id(), template.version(), type.code(),
-                    asset.extension());
+            String uri = uri(md5, template, asset, null);
             created.add(uri); // before the write: a write that fails half-way may leave something too
             store(records.size(), uri, asset.bytes());
             records.add(asset.record(uri, records.isEmpty()));
@@ -86,36 +97,72 @@ public final class AssetWriter {
     }
 
     /**
-     * A rewrite: the whole set encoded first (its generation is its bytes' digest), then written to its generation
-     * keys. A key that already holds the set (a replay's) is not this call's to remove.
+     * A set encoded whole, written at its deterministic keys ({@code generation} null: those present hold its bytes
+     * already) or its generation's (named by its bytes' digest: those present hold its bytes). A key present is
+     * neither written again nor this call's to remove.
      */
-    private AssetRecord[] writeGeneration(String md5, ParameterTemplate template, byte[] bgr, byte[] alpha, int width,
-            int height, Set<String> present, List<String> created) throws ImageRejectedException {
-        List<AssetEncoder.Encoded> set = new ArrayList<>();
-        for (AssetType type : template.assets()) {
-            AssetEncoder.Encoded asset = encoder.encode(type, template, bgr, alpha, width, height);
-            if (asset != null) {
-                set.add(asset);
-            }
-        }
-        String generation = AssetGeneration.of(set);
+    private AssetRecord[] writeSet(String md5, ParameterTemplate template, List<AssetEncoder.Encoded> set,
+            String generation, Map<String, Long> present, List<String> created) throws ImageRejectedException {
         List<AssetRecord> records = new ArrayList<>(set.size());
         for (AssetEncoder.Encoded asset : set) {
-            String uri = AssetKeys.generationUri(processedBase, md5, template.id(), template.version(),
-                    asset.type().code(), generation, asset.extension());
-            if (!present.contains(uri.substring(uri.lastIndexOf('/') + 1))) {
+            String uri = uri(md5, template, asset, generation);
+            if (!present.containsKey(name(uri))) {
                 created.add(uri);
+                store(records.size(), uri, asset.bytes());
             }
-            store(records.size(), uri, asset.bytes());
             records.add(asset.record(uri, records.isEmpty()));
         }
         return records.toArray(new AssetRecord[0]);
     }
 
     /**
+     * Whether a deterministic key of the set holds other bytes than the set's: a size that differs says so from the
+     * listing; an equal size (a replay, as a rule) is read and compared, so a replay costs a GET per asset.
+     */
+    private boolean deterministicKeysHoldOtherBytes(String md5, ParameterTemplate template,
+            List<AssetEncoder.Encoded> set, Map<String, Long> present) throws ImageRejectedException {
+        for (AssetEncoder.Encoded asset : set) {
+            String uri = uri(md5, template, asset, null);
+            Long size = present.get(name(uri));
+            if (size != null && (size != asset.bytes().length || !holds(uri, asset.bytes()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether the object holds exactly these bytes (false when it vanished since the listing). */
+    private static boolean holds(String uri, byte[] bytes) throws ImageRejectedException {
+        try {
+            return Arrays.equals(ObjectStore.read(uri, bytes.length), bytes);
+        } catch (ImageRejectedException e) {
+            if (e.failureClass() == FailureClass.VANISHED || e.failureClass() == FailureClass.TOO_LARGE) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private String uri(String md5, ParameterTemplate template, AssetEncoder.Encoded asset, String generation) {
+        return generation == null
+                ? AssetKeys.assetUri(processedBase, md5, template.id(), template.version(), asset.type().code(),
+                        asset.extension())
+                : AssetKeys.generationUri(processedBase, md5, template.id(), template.version(), asset.type().code(),
+                        generation, asset.extension());
+    }
+
+    private static String deterministicName(AssetType type, ParameterTemplate template) {
+        return type.code() + "." + AssetEncoder.extension(type, template);
+    }
+
+    private static String name(String uri) {
+        return uri.substring(uri.lastIndexOf('/') + 1);
+    }
+
+    /**
      * A set is written whole or not at all: the objects this call created (keys that held nothing before it) are
      * removed when a later one fails, so no object is left without its row whatever the attempt's outcome. Nothing
-     * this call could overwrite is named by a row with other bytes, so nothing needs restoring.
+     * this call writes over holds bytes a row describes (the same bytes at most), so nothing needs restoring.
      */
     private static void removeCreated(List<String> created, Exception cause) {
         for (String uri : created) {
@@ -129,16 +176,19 @@ public final class AssetWriter {
         }
     }
 
-    /** The folder's object names but hidden ones (a local write's temporary file: an unfinished write, no object). */
-    private static Set<String> visibleNames(String folder) throws ImageRejectedException {
+    /**
+     * The folder's objects by name, with their sizes, but hidden ones (a local write's temporary file: an unfinished
+     * write, no object).
+     */
+    private static Map<String, Long> visibleObjects(String folder) throws ImageRejectedException {
         try {
-            Set<String> names = new HashSet<>();
+            Map<String, Long> objects = new HashMap<>();
             for (ObjectStore.Listed object : ObjectStore.list(folder)) {
                 if (!object.name().startsWith(".")) {
-                    names.add(object.name());
+                    objects.put(object.name(), object.size());
                 }
             }
-            return names;
+            return objects;
         } catch (IOException e) {
             throw new ImageRejectedException(FailureClass.IO_ERROR, "cannot list " + folder + ": " + e.getMessage(), e);
         }

@@ -83,8 +83,8 @@ public final class ObjectStore {
         return path.getFileSystem().exists(path);
     }
 
-    /** An object of a folder: its file name and when it was last written. */
-    public record Listed(String name, long modifiedMs) {}
+    /** An object of a folder: its file name, size and when it was last written. */
+    public record Listed(String name, long size, long modifiedMs) {}
 
     /**
      * The objects directly in a folder (not its sub-folders), hidden names ({@code .x.inprogress}: a local write under
@@ -104,7 +104,7 @@ public final class ObjectStore {
         List<Listed> objects = new ArrayList<>(statuses.length);
         for (FileStatus status : statuses) {
             if (!status.isDir()) {
-                objects.add(new Listed(status.getPath().getName(), status.getModificationTime()));
+                objects.add(new Listed(status.getPath().getName(), status.getLen(), status.getModificationTime()));
             }
         }
         return objects;
