@@ -31,7 +31,9 @@ import java.util.function.Function;
  * statement ({@link ResultUpserts}), so no asset row is ever visible without its job and a job row's attempts is
  * always the sum of its history's. On Citus a multi-row statement is planned once and its rows sent to
  * their shards in parallel; one statement per result (what flink-connector-jdbc's sink runs) paid a distributed
- * plan and a round trip through the coordinator for every result (~7 ms each on the local 3-node cluster).
+ * plan and a round trip through the coordinator for every result (~7 ms each on the local 3-node cluster). A result's
+ * assets replace its job's earlier set whole ({@link AssetSwitch}: the rows switch at the commit, the superseded
+ * objects are deleted after it).
  *
  * <p>The end state is the one the results, applied one by one in arrival order, would leave:
  * <ul>
