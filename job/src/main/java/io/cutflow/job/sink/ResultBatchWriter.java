@@ -14,6 +14,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,7 +31,9 @@ import java.util.function.Function;
  * statement ({@link ResultUpserts}), so no asset row is ever visible without its job and a job row's attempts is
  * always the sum of its history's. On Citus a multi-row statement is planned once and its rows sent to
  * their shards in parallel; one statement per result (what flink-connector-jdbc's sink runs) paid a distributed
- * plan and a round trip through the coordinator for every result (~7 ms each on the local 3-node cluster).
+ * plan and a round trip through the coordinator for every result (~7 ms each on the local 3-node cluster). A result's
+ * assets replace its job's earlier set whole ({@link AssetSwitch}: the rows switch at the commit, the superseded
+ * objects are deleted after it).
  *
  * <p>The end state is the one the results, applied one by one in arrival order, would leave:
  * <ul>
@@ -54,6 +57,7 @@ public final class ResultBatchWriter extends BufferedBatchWriter<InferenceResult
     private final String runId;
     private final int maxRetries;
     private final SessionConnection session;
+    private final AssetSwitch assetSwitch;
     private final List<InferenceResult> batch = new ArrayList<>();
 
     /**
@@ -71,10 +75,22 @@ public final class ResultBatchWriter extends BufferedBatchWriter<InferenceResult
      */
     public ResultBatchWriter(DatabaseSettings db, JobConflict conflict, String runId, String processed, int batchSize,
             int maxRetries) {
+        this(db, conflict, runId, processed, batchSize, maxRetries, ORPHAN_GRACE);
+    }
+
+    /**
+     * How old an object no row names must be before a rewrite of its content's set deletes it as an orphan: long
+     * past the time between a set's write and its rows' commit, so a concurrent writer's set is never taken.
+     */
+    static final Duration ORPHAN_GRACE = Duration.ofHours(1);
+
+    ResultBatchWriter(DatabaseSettings db, JobConflict conflict, String runId, String processed, int batchSize,
+            int maxRetries, Duration orphanGrace) {
         super(batchSize);
         this.conflict = conflict;
         this.runId = runId;
         this.maxRetries = maxRetries;
+        this.assetSwitch = new AssetSwitch(orphanGrace);
         this.session = SinkSessions.open(db, c -> recordProcessedLocation(c, processed));
     }
 
@@ -119,10 +135,12 @@ public final class ResultBatchWriter extends BufferedBatchWriter<InferenceResult
 
     private void writeBatch() throws SQLException {
         Connection c = session.get();
+        assetSwitch.reset();
         try {
             upsertOriginals(c, mergedOriginals(batch));
             for (List<InferenceResult> round : rounds(batch)) {
                 writeJobs(c, round);
+                assetSwitch.beforeUpsert(c, round);
                 upsertAssets(c, round);
             }
             c.commit();
@@ -134,6 +152,7 @@ public final class ResultBatchWriter extends BufferedBatchWriter<InferenceResult
             }
             throw e;
         }
+        assetSwitch.afterCommit();
     }
 
     /** One original_images row per content: what applying the results' upserts one after another leaves. */
@@ -245,7 +264,7 @@ public final class ResultBatchWriter extends BufferedBatchWriter<InferenceResult
         }).toList();
     }
 
-    private static String jobKey(String md5, String templateId, int templateVersion) {
+    static String jobKey(String md5, String templateId, int templateVersion) {
         return md5.trim() + '/' + templateId + '/' + templateVersion;
     }
 

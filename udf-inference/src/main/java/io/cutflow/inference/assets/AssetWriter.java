@@ -5,33 +5,49 @@ import io.cutflow.inference.AssetType;
 import io.cutflow.inference.FailureClass;
 import io.cutflow.inference.ImageRejectedException;
 import io.cutflow.inference.ParameterTemplate;
-import io.cutflow.inference.compose.CompositeEncoder;
-import io.cutflow.inference.compose.Compositor;
-import io.cutflow.inference.image.ForegroundBox;
-import io.cutflow.inference.image.PngEncoder;
-import io.cutflow.inference.image.Thumbnail;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Writes one template's assets of one image (alpha mask, transparent PNG, foreground cut-out, thumbnails) at their deterministic
- * keys under the processed base and returns their result_assets rows. A write that fails is an IO_ERROR: transient,
+ * Writes one template's assets of one image (alpha mask, transparent PNG, foreground cut-out, thumbnails, composite)
+ * under the processed base and returns their result_assets rows. A write that fails is an IO_ERROR: transient,
  * retried, and in the end the store's problem (fail-over), not the image's.
+ *
+ * <p>Never overwrites an object with other bytes (issue 23), so a row never describes an object that changed under
+ * it. The set takes the deterministic keys ({@link AssetKeys#assetUri}) unless one of them holds other bytes (a
+ * reprocess or retry of the same template version under another model); then it takes generation keys
+ * ({@link AssetGeneration}) beside the set the rows name, and the results sink switches the rows to them in the
+ * transaction that records the set, then deletes the superseded objects. A replay of the same attempt (a fail-over,
+ * the killed run started again) produces the same bytes, so the same keys: no strays. A kill at any point leaves
+ * rows that name one whole set, and at worst objects no row names.
  */
 public final class AssetWriter {
 
+    /** Called before each object's write; tests stop a set between two writes there, as a kill would. */
+    public interface WriteFault {
+        WriteFault NONE = (index, uri) -> { };
+
+        /** @param index the object's place in the set, from 0 */
+        void beforeWrite(int index, String uri) throws IOException;
+    }
+
     private final String processedBase;
-    private final PngEncoder encoder;
-    private final CompositeEncoder compositeEncoder;
+    private final AssetEncoder encoder;
+    private final WriteFault fault;
 
     public AssetWriter(String processedBase, int pngCompressionLevel) {
+        this(processedBase, pngCompressionLevel, WriteFault.NONE);
+    }
+
+    public AssetWriter(String processedBase, int pngCompressionLevel, WriteFault fault) {
         this.processedBase = processedBase;
-        this.encoder = new PngEncoder(pngCompressionLevel);
-        this.compositeEncoder = new CompositeEncoder(pngCompressionLevel);
+        this.encoder = new AssetEncoder(pngCompressionLevel);
+        this.fault = fault;
     }
 
     /**
@@ -40,21 +56,113 @@ public final class AssetWriter {
      */
     public AssetRecord[] write(String md5, ParameterTemplate template, byte[] bgr, byte[] alpha, int width, int height)
             throws ImageRejectedException {
+        String folder = AssetKeys.folder(processedBase, md5, template.id(), template.version());
+        Map<String, Long> present = visibleObjects(folder); // one listing: what the folder holds, by name
         List<String> created = new ArrayList<>();
-        Map<String, byte[]> replaced = new LinkedHashMap<>();
         try {
-            return writeAll(md5, template, bgr, alpha, width, height, created, replaced);
+            if (template.assets().stream().noneMatch(type -> present.containsKey(deterministicName(type, template)))) {
+                return writeFirst(md5, template, bgr, alpha, width, height, created);
+            }
+            List<AssetEncoder.Encoded> set = new ArrayList<>();
+            for (AssetType type : template.assets()) {
+                AssetEncoder.Encoded asset = encoder.encode(type, template, bgr, alpha, width, height);
+                if (asset != null) {
+                    set.add(asset);
+                }
+            }
+            String generation = deterministicKeysHoldOtherBytes(md5, template, set, present)
+                    ? AssetGeneration.of(set) : null;
+            return writeSet(md5, template, set, generation, present, created);
         } catch (ImageRejectedException | RuntimeException e) {
             removeCreated(created, e);
-            restoreReplaced(replaced, e);
             throw e;
         }
     }
 
+    /** The common case, a folder without the set's keys: each asset written at its deterministic key as it is encoded. */
+    private AssetRecord[] writeFirst(String md5, ParameterTemplate template, byte[] bgr, byte[] alpha, int width,
+            int height, List<String> created) throws ImageRejectedException {
+        List<AssetRecord> records = new ArrayList<>();
+        for (AssetType type : template.assets()) {
+            AssetEncoder.Encoded asset = encoder.encode(type, template, bgr, alpha, width, height);
+            if (asset == null) {
+                continue;
+            }
+            String uri = uri(md5, template, asset, null);
+            created.add(uri); // before the write: a write that fails half-way may leave something too
+            store(records.size(), uri, asset.bytes());
+            records.add(asset.record(uri, records.isEmpty()));
+        }
+        return records.toArray(new AssetRecord[0]);
+    }
+
+    /**
+     * A set encoded whole, written at its deterministic keys ({@code generation} null: those present hold its bytes
+     * already) or its generation's (named by its bytes' digest: those present hold its bytes). A key present is
+     * neither written again nor this call's to remove.
+     */
+    private AssetRecord[] writeSet(String md5, ParameterTemplate template, List<AssetEncoder.Encoded> set,
+            String generation, Map<String, Long> present, List<String> created) throws ImageRejectedException {
+        List<AssetRecord> records = new ArrayList<>(set.size());
+        for (AssetEncoder.Encoded asset : set) {
+            String uri = uri(md5, template, asset, generation);
+            if (!present.containsKey(name(uri))) {
+                created.add(uri);
+                store(records.size(), uri, asset.bytes());
+            }
+            records.add(asset.record(uri, records.isEmpty()));
+        }
+        return records.toArray(new AssetRecord[0]);
+    }
+
+    /**
+     * Whether a deterministic key of the set holds other bytes than the set's: a size that differs says so from the
+     * listing; an equal size (a replay, as a rule) is read and compared, so a replay costs a GET per asset.
+     */
+    private boolean deterministicKeysHoldOtherBytes(String md5, ParameterTemplate template,
+            List<AssetEncoder.Encoded> set, Map<String, Long> present) throws ImageRejectedException {
+        for (AssetEncoder.Encoded asset : set) {
+            String uri = uri(md5, template, asset, null);
+            Long size = present.get(name(uri));
+            if (size != null && (size != asset.bytes().length || !holds(uri, asset.bytes()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether the object holds exactly these bytes (false when it vanished since the listing). */
+    private static boolean holds(String uri, byte[] bytes) throws ImageRejectedException {
+        try {
+            return Arrays.equals(ObjectStore.read(uri, bytes.length), bytes);
+        } catch (ImageRejectedException e) {
+            if (e.failureClass() == FailureClass.VANISHED || e.failureClass() == FailureClass.TOO_LARGE) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private String uri(String md5, ParameterTemplate template, AssetEncoder.Encoded asset, String generation) {
+        return generation == null
+                ? AssetKeys.assetUri(processedBase, md5, template.id(), template.version(), asset.type().code(),
+                        asset.extension())
+                : AssetKeys.generationUri(processedBase, md5, template.id(), template.version(), asset.type().code(),
+                        generation, asset.extension());
+    }
+
+    private static String deterministicName(AssetType type, ParameterTemplate template) {
+        return type.code() + "." + AssetEncoder.extension(type, template);
+    }
+
+    private static String name(String uri) {
+        return uri.substring(uri.lastIndexOf('/') + 1);
+    }
+
     /**
      * A set is written whole or not at all: the objects this call created (keys that held nothing before it) are
-     * removed when a later one fails, so no object is left without its row whatever the attempt's outcome. Objects
-     * that existed before (a replay's, an earlier success's) get their earlier bytes back ({@link #restoreReplaced}).
+     * removed when a later one fails, so no object is left without its row whatever the attempt's outcome. Nothing
+     * this call writes over holds bytes a row describes (the same bytes at most), so nothing needs restoring.
      */
     private static void removeCreated(List<String> created, Exception cause) {
         for (String uri : created) {
@@ -69,97 +177,27 @@ public final class AssetWriter {
     }
 
     /**
-     * Objects this call overwrote get the bytes they held before it back when a later one fails: their rows (an
-     * earlier success's, e.g. before a reprocess of the same template version under another model) describe those
-     * bytes, so rows and objects still agree. A replay's overwrite with the same bytes restores the same bytes.
+     * The folder's objects by name, with their sizes, but hidden ones (a local write's temporary file: an unfinished
+     * write, no object).
      */
-    private static void restoreReplaced(Map<String, byte[]> replaced, Exception cause) {
-        for (Map.Entry<String, byte[]> earlier : replaced.entrySet()) {
-            try {
-                ObjectStore.write(earlier.getKey(), earlier.getValue());
-            } catch (IOException e) {
-                cause.addSuppressed(e);
-            }
-        }
-    }
-
-    private AssetRecord[] writeAll(String md5, ParameterTemplate template, byte[] bgr, byte[] alpha, int width,
-            int height, List<String> created, Map<String, byte[]> replaced) throws ImageRejectedException {
-        List<AssetRecord> records = new ArrayList<>();
-        for (AssetType type : template.assets()) {
-            String uri = AssetKeys.assetUri(processedBase, md5, template.id(), template.version(), type.code(),
-                    type == AssetType.COMPOSITE ? template.composition().format().extension() : type.extension());
-            byte[] earlier = existed(uri) ? earlierBytes(uri) : null;
-            if (earlier == null) {
-                created.add(uri); // before the write: a write that fails half-way may leave something too
-            } else {
-                replaced.put(uri, earlier);
-            }
-            boolean primary = records.isEmpty();
-            AssetRecord record;
-            switch (type) {
-                case ALPHA_MASK -> record = AssetRecord.whole(type.code(), uri, width, height,
-                        store(uri, encoder.encodeGrey(alpha, width, height)), primary);
-                case TRANSPARENT_PNG -> record = AssetRecord.whole(type.code(), uri, width, height,
-                        store(uri, encoder.encodeRgba(bgr, alpha, width, height)), primary);
-                case FOREGROUND_ONLY -> {
-                    ForegroundBox box = ForegroundBox.of(alpha, width, height);
-                    if (box == null) {
-                        continue; // nothing in the foreground: no cut-out to store
-                    }
-                    byte[] png = encoder.encodeRgba(box.crop(bgr, width, 3), box.crop(alpha, width, 1), box.width(), box.height());
-                    record = new AssetRecord(type.code(), uri, box.width(), box.height(), store(uri, png), primary,
-                            box.x(), box.y(), box.width(), box.height());
-                }
-                case THUMBNAIL -> {
-                    Thumbnail t = Thumbnail.of(bgr, alpha, width, height);
-                    record = AssetRecord.whole(type.code(), uri, t.width(), t.height(),
-                            store(uri, encoder.encodeRgba(t.bgr(), t.alpha(), t.width(), t.height())), primary);
-                }
-                case ORIGINAL_THUMBNAIL -> {
-                    Thumbnail t = Thumbnail.of(bgr, null, width, height);
-                    record = AssetRecord.whole(type.code(), uri, t.width(), t.height(), store(uri, t.jpeg()), primary);
-                }
-                case COMPOSITE -> {
-                    Compositor.Placed placed = Compositor.compose(template.composition(), bgr, alpha, width, height);
-                    if (placed == null) {
-                        continue; // nothing in the foreground to place
-                    }
-                    byte[] bytes = compositeEncoder.encode(template.composition(), placed.canvas());
-                    record = AssetRecord.whole(type.code(), uri, placed.canvas().getWidth(), placed.canvas().getHeight(),
-                            store(uri, bytes), primary);
-                }
-                default -> throw new IllegalStateException("unknown asset type " + type);
-            }
-            records.add(record);
-        }
-        return records.toArray(new AssetRecord[0]);
-    }
-
-    /** What an existing object holds (null: gone since); read only where a set overwrites one (replays, reprocess). */
-    private static byte[] earlierBytes(String uri) throws ImageRejectedException {
+    private static Map<String, Long> visibleObjects(String folder) throws ImageRejectedException {
         try {
-            return ObjectStore.read(uri, Integer.MAX_VALUE - 16);
-        } catch (ImageRejectedException e) {
-            if (e.failureClass() == FailureClass.VANISHED) {
-                return null;
+            Map<String, Long> objects = new HashMap<>();
+            for (ObjectStore.Listed object : ObjectStore.list(folder)) {
+                if (!object.name().startsWith(".")) {
+                    objects.put(object.name(), object.size());
+                }
             }
-            throw e;
-        }
-    }
-
-    private static boolean existed(String uri) throws ImageRejectedException {
-        try {
-            return ObjectStore.exists(uri);
+            return objects;
         } catch (IOException e) {
-            throw new ImageRejectedException(FailureClass.IO_ERROR, "cannot check " + uri + ": " + e.getMessage(), e);
+            throw new ImageRejectedException(FailureClass.IO_ERROR, "cannot list " + folder + ": " + e.getMessage(), e);
         }
     }
 
-    private static long store(String uri, byte[] png) throws ImageRejectedException {
+    private void store(int index, String uri, byte[] bytes) throws ImageRejectedException {
         try {
-            ObjectStore.write(uri, png);
-            return png.length;
+            fault.beforeWrite(index, uri);
+            ObjectStore.write(uri, bytes);
         } catch (IOException e) {
             throw new ImageRejectedException(FailureClass.IO_ERROR, "cannot write " + uri + ": " + e.getMessage(), e);
         }

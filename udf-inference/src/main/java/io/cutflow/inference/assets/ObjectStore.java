@@ -4,11 +4,14 @@ import io.cutflow.inference.FailureClass;
 import io.cutflow.inference.ImageRejectedException;
 import org.apache.flink.core.fs.FSDataInputStream;
 import org.apache.flink.core.fs.FSDataOutputStream;
+import org.apache.flink.core.fs.FileStatus;
 import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Reads and writes whole objects through Flink's FileSystem, so the same code serves s3:// (the S3 plugin)
@@ -78,6 +81,33 @@ public final class ObjectStore {
     public static boolean exists(String uri) throws IOException {
         Path path = new Path(uri);
         return path.getFileSystem().exists(path);
+    }
+
+    /** An object of a folder: its file name, size and when it was last written. */
+    public record Listed(String name, long size, long modifiedMs) {}
+
+    /**
+     * The objects directly in a folder (not its sub-folders), hidden names ({@code .x.inprogress}: a local write under
+     * way or killed) included; empty when the folder does not exist.
+     */
+    public static List<Listed> list(String folder) throws IOException {
+        Path path = new Path(folder);
+        FileStatus[] statuses;
+        try {
+            statuses = path.getFileSystem().listStatus(path);
+        } catch (FileNotFoundException e) {
+            return List.of();
+        }
+        if (statuses == null) {
+            return List.of();
+        }
+        List<Listed> objects = new ArrayList<>(statuses.length);
+        for (FileStatus status : statuses) {
+            if (!status.isDir()) {
+                objects.add(new Listed(status.getPath().getName(), status.getLen(), status.getModificationTime()));
+            }
+        }
+        return objects;
     }
 
     /** Deletes an object; true when it is gone (or never was). */

@@ -49,33 +49,75 @@ class AssetWriterTest {
     }
 
     /**
-     * A set that overwrites an earlier one with other bytes (a reprocess of the same template version under another
-     * model) and fails on its second object: the first object gets its earlier bytes back, which its row (the
-     * earlier success's) describes. On main it kept the new bytes: a row of one size, an object of another.
+     * A set with other bytes over a recorded one (a reprocess of the same template version under another model) takes
+     * generation keys beside it and leaves the earlier objects, which their rows describe, as they were; when it fails
+     * on its second object, its first is removed. On main it overwrote the earlier objects (and read each before, to
+     * restore it on a failure: a kill between two writes still left new bytes under old rows).
      */
     @Test
-    void anOverwrittenObjectGetsItsEarlierBytesBackWhenALaterWriteFails() throws Exception {
+    void aSetWithOtherBytesTakesGenerationKeysAndNeverTouchesTheEarlierSet() throws Exception {
         String base = dir.toString();
         AssetWriter writer = new AssetWriter(base, 1);
         byte[] bgr = new byte[16 * 16 * 3];
-        byte[] alpha = new byte[16 * 16];
-        AssetRecord[] earlier = writer.write(MD5, TEMPLATE, bgr, alpha, 16, 16); // the rows stay these
-        Path mask = Path.of(AssetKeys.assetUri(base, MD5, "default", 1, "alpha_mask"));
+        AssetRecord[] earlier = writer.write(MD5, TEMPLATE, bgr, new byte[16 * 16], 16, 16); // the rows stay these
+        Path mask = Path.of(earlier[0].storagePath());
         byte[] earlierMask = Files.readAllBytes(mask);
-        assertThat(earlier[0].fileSizeBytes()).isEqualTo(earlierMask.length);
-
-        String png = AssetKeys.assetUri(base, MD5, "default", 1, "transparent_png");
-        Files.delete(Path.of(png));
-        blockWrite(png);
         byte[] otherAlpha = new byte[16 * 16];
         for (int i = 0; i < otherAlpha.length; i++) {
             otherAlpha[i] = (byte) (i * 37);
         }
+        AssetWriter failing = new AssetWriter(base, 1, (index, uri) -> {
+            if (index == 1) {
+                throw new java.io.IOException("disk full");
+            }
+        });
         ImageRejectedException failed = catchThrowableOfType(ImageRejectedException.class,
-                () -> writer.write(MD5, TEMPLATE, bgr, otherAlpha, 16, 16));
+                () -> failing.write(MD5, TEMPLATE, bgr, otherAlpha, 16, 16));
         assertThat(failed).isNotNull();
-        assertThat(failed.getSuppressed()).as("nothing failed while restoring").isEmpty();
-        assertThat(Files.readAllBytes(mask)).as("the mask its row describes").isEqualTo(earlierMask);
+        assertThat(failed.failureClass()).isEqualTo(FailureClass.IO_ERROR);
+        assertThat(folder()).as("its first object removed, the earlier set untouched")
+                .containsExactlyInAnyOrder("alpha_mask.png", "transparent_png.png");
+        assertThat(Files.readAllBytes(mask)).isEqualTo(earlierMask);
+
+        AssetRecord[] rewritten = writer.write(MD5, TEMPLATE, bgr, otherAlpha, 16, 16);
+        assertThat(rewritten).extracting(AssetRecord::storagePath).allMatch(AssetKeys::isGenerationKey)
+                .allMatch(uri -> Path.of(uri).getParent().equals(mask.getParent()));
+        assertThat(Path.of(rewritten[0].storagePath()).getFileName().toString()).matches("alpha_mask\\.[0-9a-f]{16}\\.png");
+        assertThat(Files.readAllBytes(mask)).isEqualTo(earlierMask);
+        assertThat(writer.write(MD5, TEMPLATE, bgr, otherAlpha, 16, 16)).as("its replay: the same keys")
+                .isEqualTo(rewritten);
+        assertThat(folder()).hasSize(4);
+    }
+
+    /**
+     * A replay of the same attempt (a fail-over, the killed run started again) writes the same bytes: it keeps the
+     * deterministic keys, completes a set a kill cut short and removes on a failure only what it created.
+     */
+    @Test
+    void aReplayKeepsTheDeterministicKeysAndRemovesOnlyWhatItCreated() throws Exception {
+        String base = dir.toString();
+        AssetWriter writer = new AssetWriter(base, 1);
+        byte[] bgr = new byte[4 * 4 * 3];
+        byte[] alpha = new byte[4 * 4];
+        AssetRecord[] first = writer.write(MD5, TEMPLATE, bgr, alpha, 4, 4);
+        String png = AssetKeys.assetUri(base, MD5, "default", 1, "transparent_png");
+        Files.delete(Path.of(png)); // as a kill between the two writes leaves it
+        AssetWriter failing = new AssetWriter(base, 1, (index, uri) -> {
+            throw new java.io.IOException("store unavailable");
+        });
+        assertThat(catchThrowableOfType(ImageRejectedException.class, () -> failing.write(MD5, TEMPLATE, bgr, alpha, 4, 4)))
+                .isNotNull();
+        assertThat(Path.of(AssetKeys.assetUri(base, MD5, "default", 1, "alpha_mask")))
+                .as("the mask it found is not this attempt's to remove").exists();
+
+        assertThat(writer.write(MD5, TEMPLATE, bgr, alpha, 4, 4)).isEqualTo(first);
+        assertThat(folder()).containsExactlyInAnyOrder("alpha_mask.png", "transparent_png.png");
+    }
+
+    private java.util.List<String> folder() throws java.io.IOException {
+        try (var files = Files.list(Path.of(AssetKeys.folder(dir.toString(), MD5, "default", 1)))) {
+            return files.map(f -> f.getFileName().toString()).toList();
+        }
     }
 
     /** A non-empty folder where the object's write goes (its temporary file beside it): the write fails, as on a full disk. */
@@ -84,21 +126,5 @@ class AssetWriterTest {
         Path inProgress = Files.createDirectories(target.resolveSibling("." + target.getFileName() + ".inprogress"));
         Files.writeString(inProgress.resolve("x"), "occupied");
         return inProgress;
-    }
-
-    @Test
-    void objectsThatExistedBeforeStayWhenALaterWriteFails() throws Exception {
-        String base = dir.toString();
-        AssetWriter writer = new AssetWriter(base, 1);
-        byte[] bgr = new byte[4 * 4 * 3];
-        byte[] alpha = new byte[4 * 4];
-        writer.write(MD5, TEMPLATE, bgr, alpha, 4, 4); // an earlier success: both objects and their rows
-        String png = AssetKeys.assetUri(base, MD5, "default", 1, "transparent_png");
-        Files.delete(Path.of(png));
-        blockWrite(png);
-        assertThat(catchThrowableOfType(ImageRejectedException.class, () -> writer.write(MD5, TEMPLATE, bgr, alpha, 4, 4)))
-                .isNotNull();
-        assertThat(Path.of(AssetKeys.assetUri(base, MD5, "default", 1, "alpha_mask")))
-                .as("the earlier success's mask is not this attempt's to remove").exists();
     }
 }
