@@ -1,4 +1,4 @@
-package io.cutflow.job.signals;
+package io.cutflow.console.board;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
