@@ -95,8 +95,6 @@ public final class DistinctSubject {
     private static Confirmed confirmed(float[] mask, int sw, int sh, Rectangle crop, int[] seedLabel, int seed, int width,
             int height) {
         int n = sw * sh;
-        int[] label = new int[n];
-        int[] queue = new int[n];
         boolean[] keep = new boolean[n];
         boolean[] inSeed = new boolean[n];
         int seedPixels = 0;
@@ -112,49 +110,23 @@ public final class DistinctSubject {
                 }
             }
         }
-        int ids = 0;
         int objects = 0;
         int keptObjects = 0;
-        for (int start = 0; start < n; start++) {
-            if (mask[start] < 0.5f || label[start] != 0) {
-                continue;
-            }
-            int id = ++ids;
-            int head = 0, tail = 0;
-            queue[tail++] = start;
-            label[start] = id;
-            int inside = 0;
-            boolean onBorder = false;
-            while (head < tail) {
-                int i = queue[head++];
-                int x = i % sw, y = i / sw;
-                if (inSeed[i]) {
-                    inside++;
-                }
-                onBorder |= x == 0 || y == 0 || x == sw - 1 || y == sh - 1;
-                for (int dy = -1; dy <= 1; dy++) {
-                    int ny = y + dy;
-                    if (ny < 0 || ny >= sh) {
-                        continue;
-                    }
-                    for (int dx = -1; dx <= 1; dx++) {
-                        int nx = x + dx;
-                        int j = ny * sw + nx;
-                        if (nx >= 0 && nx < sw && mask[j] >= 0.5f && label[j] == 0) {
-                            label[j] = id;
-                            queue[tail++] = j;
-                        }
-                    }
-                }
-            }
-            if (tail < MIN_OBJECT * n) {
+        for (ConnectedComponents.Region r : ConnectedComponents.label(i -> mask[i] >= 0.5f, sw, sh).regions()) {
+            if (r.area() < MIN_OBJECT * n) {
                 continue;
             }
             objects++;
-            if (inside >= OVERLAP * tail || (!onBorder && inside >= OVERLAP * seedPixels)) {
+            int inside = 0;
+            for (int i : r.pixels()) {
+                if (inSeed[i]) {
+                    inside++;
+                }
+            }
+            if (inside >= OVERLAP * r.area() || (!r.reaches(1, sw, sh) && inside >= OVERLAP * seedPixels)) {
                 keptObjects++;
-                for (int k = 0; k < tail; k++) {
-                    keep[queue[k]] = true;
+                for (int i : r.pixels()) {
+                    keep[i] = true;
                 }
             }
         }
