@@ -211,8 +211,9 @@ public final class RefinementBenchmark {
         }
         StringBuilder s = new StringBuilder("distinct: " + distinct.passes() + " passes");
         for (DistinctSubject.Candidate c : distinct.candidates()) {
-            s.append(String.format(Locale.ROOT, " [%dx%d@%d,%d seed %.3f objects %d kept %d]", c.crop().width,
-                    c.crop().height, c.crop().x, c.crop().y, c.seedShare(), c.objects(), c.kept()));
+            s.append(String.format(Locale.ROOT, " [%dx%d@%d,%d seed %.3f objects %d kept %d, %.2f of the coarse]",
+                    c.crop().width, c.crop().height, c.crop().x, c.crop().y, c.seedShare(), c.objects(), c.kept(),
+                    c.keptShare()));
         }
         return s.toString();
     }
