@@ -76,7 +76,7 @@ public final class DistinctSubject {
             Confirmed confirmed = confirmed(mask, coarse, sw, sh, crop, seeds.label(), seed.label(), width, height);
             candidates.add(new Candidate(crop, (double) seed.area() / (sw * sh), confirmed.objects(), confirmed.kept(),
                     confirmed.keptShare()));
-            if (confirmed.kept() == 0 || confirmed.keptShare() < MIN_KEPT_SHARE) {
+            if (!confirmed.confirms()) {
                 continue;
             }
             float[] kept = new float[mask.length];
@@ -103,10 +103,16 @@ public final class DistinctSubject {
      * The second pass's objects (not specks), those kept, the kept objects' pixels at the model's resolution and their
      * share of the coarse foreground inside the crop.
      */
-    private record Confirmed(boolean[] pixels, int objects, int kept, double keptShare) {}
+    record Confirmed(boolean[] pixels, int objects, int kept, double keptShare) {
+
+        /** Whether the second look confirms the seed: objects kept, and a sizeable share of what the crop holds. */
+        boolean confirms() {
+            return kept > 0 && keptShare >= MIN_KEPT_SHARE;
+        }
+    }
 
     /** The second pass's objects (8-connected, >= 0.5) lying mostly inside the seed or holding most of it, whole. */
-    private static Confirmed confirmed(float[] mask, float[] coarse, int sw, int sh, Rectangle crop, int[] seedLabel, int seed, int width,
+    static Confirmed confirmed(float[] mask, float[] coarse, int sw, int sh, Rectangle crop, int[] seedLabel, int seed, int width,
             int height) {
         int n = sw * sh;
         boolean[] keep = new boolean[n];
