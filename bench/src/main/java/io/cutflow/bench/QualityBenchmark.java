@@ -356,6 +356,16 @@ public final class QualityBenchmark {
             return new Scenes(photographic, backgrounds, source);
         }
 
+        /** The plain wallpapers read (crops of them are the photo backgrounds). */
+        public List<String> photos() {
+            return List.copyOf(backgrounds.keySet());
+        }
+
+        /** Every photographic stamp, in alphabetical order. */
+        public List<Stamp> stamps() {
+            return stamps;
+        }
+
         public String backgroundSource() {
             return backgroundSource;
         }
@@ -414,6 +424,59 @@ public final class QualityBenchmark {
             int ox = margin + random.nextInt(Math.max(1, width - cw - 2 * margin));
             int oy = margin + random.nextInt(Math.max(1, height - ch - 2 * margin));
             return paste(frame, cutout, ox, oy, cw, ch, wallpaper);
+        }
+
+        /**
+         * A packshot: the stamp's visible box scaled to {@code scale} times the largest size that fits the frame (1: it
+         * touches two opposite borders; more: cropped by them), centred, or run out past one side by {@code overX} /
+         * {@code overY} of its own size (positive: the right / bottom side, negative: the left / top), over a studio
+         * background ("white", "grey": a soft vertical sweep) or a crop of one of the plain wallpapers ({@link #photos()}).
+         */
+        public Scene packshot(Stamp stamp, String background, int width, int height, double scale, double overX,
+                double overY, long seed) {
+            Random random = new Random(seed);
+            BufferedImage frame = switch (background) {
+                case "white" -> sweep(width, height, 255, 238);
+                case "grey" -> sweep(width, height, 214, 178);
+                default -> crop(backgrounds.get(background), USABLE.getOrDefault(background, new double[] {0, 0, 1, 1}),
+                        width, height, random);
+            };
+            BufferedImage cutout = opaqueBox(stamp.image());
+            double fit = scale * Math.min((double) width / cutout.getWidth(), (double) height / cutout.getHeight());
+            int cw = Math.max(1, (int) Math.round(cutout.getWidth() * fit));
+            int ch = Math.max(1, (int) Math.round(cutout.getHeight() * fit));
+            int ox = overX == 0 ? (width - cw) / 2 : (int) Math.round(overX > 0 ? width - cw + overX * cw : overX * cw);
+            int oy = overY == 0 ? (height - ch) / 2 : (int) Math.round(overY > 0 ? height - ch + overY * ch : overY * ch);
+            return paste(frame, cutout, ox, oy, cw, ch, background);
+        }
+
+        /** A studio sweep: {@code top} grey at the top to {@code bottom} at the bottom. */
+        private static BufferedImage sweep(int width, int height, int top, int bottom) {
+            BufferedImage frame = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
+            byte[] bgr = ((DataBufferByte) frame.getRaster().getDataBuffer()).getData();
+            for (int y = 0; y < height; y++) {
+                byte v = (byte) Math.round(top + (bottom - top) * (double) y / Math.max(1, height - 1));
+                Arrays.fill(bgr, y * width * 3, (y + 1) * width * 3, v);
+            }
+            return frame;
+        }
+
+        /** The stamp cut to the box of its visible pixels, so a scale of 1 makes the product itself touch the frame. */
+        private static BufferedImage opaqueBox(BufferedImage image) {
+            int w = image.getWidth();
+            int h = image.getHeight();
+            int minX = w, minY = h, maxX = -1, maxY = -1;
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    if (image.getRGB(x, y) >>> 24 != 0) {
+                        minX = Math.min(minX, x);
+                        maxX = Math.max(maxX, x);
+                        minY = Math.min(minY, y);
+                        maxY = Math.max(maxY, y);
+                    }
+                }
+            }
+            return maxX < 0 ? image : image.getSubimage(minX, minY, maxX - minX + 1, maxY - minY + 1);
         }
 
         /** The cut-out drawn at (ox, oy) scaled to cw x ch over the frame (bilinear, premultiplied: the truth is the scaled alpha). */

@@ -36,7 +36,10 @@ import java.util.Set;
  * CPU time, every thread of this process: the machine is shared, so wall time says little), from one coarse
  * inference shared by all steps, as in the job.
  *
- * <p>{@code RefinementBenchmark [composites=40] [lifestyle=10] [model-path]}
+ * A third set, {@link Packshots}, is what the {@code distinct_subject} step must leave alone: products filling the
+ * frame or run out of it, on studio backgrounds and photos.
+ *
+ * <p>{@code RefinementBenchmark [composites=40] [lifestyle=10] [packshots=0] [model-path]}
  */
 public final class RefinementBenchmark {
 
@@ -76,9 +79,10 @@ public final class RefinementBenchmark {
     public static void main(String[] args) throws Exception {
         int composites = args.length > 0 ? Integer.parseInt(args[0]) : 40;
         int lifestyle = args.length > 1 ? Integer.parseInt(args[1]) : 10;
-        Path model = args.length > 2 ? Path.of(args[2]) : Path.of(CutflowOptions.cacheDir(), "models", "isnet-medium.onnx");
-        System.out.printf("RefinementBenchmark: %d composites + %d lifestyle (seed %d), cores=%d, %s, max heap %d MB%n",
-                composites, lifestyle, Long.getLong("bench.seed", 24L), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
+        int packshots = args.length > 2 ? Integer.parseInt(args[2]) : 0;
+        Path model = args.length > 3 ? Path.of(args[3]) : Path.of(CutflowOptions.cacheDir(), "models", "isnet-medium.onnx");
+        System.out.printf("RefinementBenchmark: %d composites + %d lifestyle (seed %d) + %d packshots, cores=%d, %s, max heap %d MB%n",
+                composites, lifestyle, Long.getLong("bench.seed", 24L), packshots, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
                 Runtime.getRuntime().maxMemory() >> 20);
         QualityBenchmark.Scenes scenes = QualityBenchmark.Scenes.load();
         List<Case> cases = new ArrayList<>();
@@ -94,6 +98,9 @@ public final class RefinementBenchmark {
             QualityBenchmark.Scenes.Stamp stamp = stamps.get((i * 7) % stamps.size());
             cases.add(toCase("lifestyle", stamp.name() + "@" + wallpaper, scenes.lifestyle(stamp, wallpaper, coverage,
                     random.nextLong())));
+        }
+        for (QualityBenchmark.Named named : Packshots.scenes(scenes, packshots)) {
+            cases.add(toCase("packshots", named.stamp(), named.scene()));
         }
 
         ModelProfile profile = ModelProfiles.get("isnet-medium", null);
@@ -153,11 +160,12 @@ public final class RefinementBenchmark {
                     distinctNote = describe(distinct);
                 }
             }
-            System.out.println(line + "  " + zoomNote + (distinctNote.isEmpty() ? "" : "  " + distinctNote));
+            System.out.println(line + "  " + coarseNote(coarse, pass.width(), pass.height()) + "  " + zoomNote + (distinctNote.isEmpty() ? "" : "  " + distinctNote));
         }
         System.out.println("(columns: IoU per variant " + VARIANTS.stream().map(Variant::name).toList() + ")");
         report("composites", cases);
         report("lifestyle", cases);
+        report("packshots", cases);
         report(null, cases);
     }
 
@@ -166,6 +174,22 @@ public final class RefinementBenchmark {
         byte[] jpeg = TestImages.jpeg(scene.composite().image(), 0.92f);
         BufferedImage decoded = ImageIO.read(new ByteArrayInputStream(jpeg));
         return new Case(set, name, decoded, scene.composite().alpha(), scene.foreground());
+    }
+
+    /** What the coarse mask (>= 0.5) covers: its share of the frame and of the frame's 8 px outer band. */
+    private static String coarseNote(float[] coarse, int w, int h) {
+        int band = 8;
+        long inFrame = 0, inBand = 0, bandPixels = 0;
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                boolean fg = coarse[y * w + x] >= 0.5f;
+                boolean edge = x < band || y < band || x >= w - band || y >= h - band;
+                inFrame += fg ? 1 : 0;
+                bandPixels += edge ? 1 : 0;
+                inBand += fg && edge ? 1 : 0;
+            }
+        }
+        return String.format(Locale.ROOT, "coarse %.3f band %.3f", (double) inFrame / (w * h), (double) inBand / bandPixels);
     }
 
     private static String describe(ZoomPass.Outcome zoom) {
@@ -187,8 +211,9 @@ public final class RefinementBenchmark {
         }
         StringBuilder s = new StringBuilder("distinct: " + distinct.passes() + " passes");
         for (DistinctSubject.Candidate c : distinct.candidates()) {
-            s.append(String.format(Locale.ROOT, " [%dx%d@%d,%d seed %.3f objects %d kept %d]", c.crop().width,
-                    c.crop().height, c.crop().x, c.crop().y, c.seedShare(), c.objects(), c.kept()));
+            s.append(String.format(Locale.ROOT, " [%dx%d@%d,%d seed %.3f objects %d kept %d, %.2f of the coarse]",
+                    c.crop().width, c.crop().height, c.crop().x, c.crop().y, c.seedShare(), c.objects(), c.kept(),
+                    c.keptShare()));
         }
         return s.toString();
     }

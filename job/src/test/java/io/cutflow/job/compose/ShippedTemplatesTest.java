@@ -29,8 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The shipped templates end to end (V12, V17, V18): ecommerce-high-precision's latest version (guided upsampling,
- * foreground colour) writes its assets and a white 2000x2000 square JPEG composite with its result_assets row; social-fast
+ * The shipped templates end to end (V12, V17, V18, V20): ecommerce-high-precision's latest version (guided upsampling,
+ * foreground colour, distinct subject) writes its assets and a white 2000x2000 square JPEG composite with its result_assets row; social-fast
  * stays one plain transparent PNG; both also write the 256 px thumbnails of the cut-out and of the original (V18), as
  * every shipped template's latest version does, so the console's lists load small files.
  */
@@ -54,9 +54,10 @@ class ShippedTemplatesTest {
         JobRunner.start(config, 1, "shipped-templates").getJobExecutionResult().get(5, TimeUnit.MINUTES);
 
         assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM processing_jobs WHERE status = 'success'"
-                + " AND template_id = 'ecommerce-high-precision' AND template_version = 4"
+                + " AND template_id = 'ecommerce-high-precision' AND template_version = 5"
                 + " AND parameters::jsonb -> 'composition' @> '{\"canvas\": \"2000x2000\", \"background\": \"#FFFFFF\","
-                + " \"format\": \"jpeg\"}' AND parameters::jsonb -> 'refinement' = '[\"guided_upsample\", \"foreground_colour\"]'"))
+                + " \"format\": \"jpeg\"}' AND parameters::jsonb -> 'refinement' = '[\"guided_upsample\", \"foreground_colour\","
+                + " \"distinct_subject\"]'"))
                 .isEqualTo(2);
         assertThat(assetTypes(jdbcUrl, "ecommerce-high-precision"))
                 .containsOnly("alpha_mask,composite,foreground_only,original_thumbnail,thumbnail,transparent_png");
@@ -69,7 +70,7 @@ class ShippedTemplatesTest {
             int composites = 0;
             while (rs.next()) {
                 String path = rs.getString(1);
-                assertThat(path).endsWith("/ecommerce-high-precision-v4/composite.jpg");
+                assertThat(path).endsWith("/ecommerce-high-precision-v5/composite.jpg");
                 assertThat(rs.getInt(2)).isEqualTo(2000);
                 assertThat(rs.getInt(3)).isEqualTo(2000);
                 assertThat(rs.getBoolean(5)).as("transparent_png stays the primary asset").isFalse();
@@ -104,7 +105,7 @@ class ShippedTemplatesTest {
                     rows.add(rs.getString(1));
                 }
                 assertThat(rows).containsExactly("ecommerce-high-precision@2", "ecommerce-high-precision@3",
-                        "ecommerce-high-precision@4", "shop@1");
+                        "ecommerce-high-precision@4", "ecommerce-high-precision@5", "shop@1");
             }
             // the refinement steps are data too: V16's zoom_pass and flip_average and V19's distinct_subject are
             // accepted, an unknown step is not
@@ -118,34 +119,71 @@ class ShippedTemplatesTest {
     }
 
     /**
-     * V18: the latest version of every shipped template is the one before it with the two thumbnails added after its
-     * assets (the primary asset first still), everything else as it was.
+     * V18: each shipped template's version from it is the one before it with the two thumbnails added after its assets
+     * (the primary asset first still), everything else as it was.
      */
     @Test
-    void everyShippedTemplatesLatestVersionAddsBothThumbnailsAndChangesNothingElse() throws Exception {
-        String jdbcUrl = PostgresServer.newDatabase("shipped_thumbnails");
-        SchemaMigrator.migrate(new DatabaseSettings(jdbcUrl, "postgres", ""), SchemaMigrator.AUTO_PARTITIONS);
+    void v18AddsBothThumbnailsToEveryShippedTemplateAndChangesNothingElse() throws Exception {
+        List<String> rows = compareWithPrevious(migrated("shipped_thumbnails"), """
+                l.assets = p.assets || ARRAY['thumbnail', 'original_thumbnail'],
+                (l.model_profile, l.alpha_threshold, l.composition, l.refinement)
+                    IS NOT DISTINCT FROM (p.model_profile, p.alpha_threshold, p.composition, p.refinement)""",
+                "('default', 2), ('ecommerce-high-precision', 4), ('social-fast', 2)");
+        assertThat(rows).containsExactly(
+                "default@2 transparent_png,alpha_mask,thumbnail,original_thumbnail t t",
+                "ecommerce-high-precision@4 transparent_png,alpha_mask,foreground_only,composite,thumbnail,original_thumbnail"
+                        + " t t",
+                "social-fast@2 transparent_png,thumbnail,original_thumbnail t t");
+    }
+
+    /**
+     * V20: ecommerce-high-precision's latest version is V18's with distinct_subject added to its steps, everything else
+     * (assets, composition, model, threshold) as it was; the other shipped templates' latest versions are still V18's.
+     */
+    @Test
+    void v20AddsDistinctSubjectToEcommerceHighPrecisionOnly() throws Exception {
+        String jdbcUrl = migrated("shipped_distinct_subject");
+        assertThat(compareWithPrevious(jdbcUrl, """
+                array_to_string(l.refinement, ','),
+                (l.model_profile, l.alpha_threshold, l.composition, l.assets)
+                    IS NOT DISTINCT FROM (p.model_profile, p.alpha_threshold, p.composition, p.assets)""",
+                "('ecommerce-high-precision', 5)")).containsExactly(
+                "ecommerce-high-precision@5 transparent_png,alpha_mask,foreground_only,composite,thumbnail,original_thumbnail"
+                        + " guided_upsample,foreground_colour,distinct_subject t");
+        List<String> latest = new ArrayList<>();
         try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", "");
-                ResultSet rs = c.createStatement().executeQuery("""
-                        SELECT l.template_id || '@' || l.version, array_to_string(l.assets, ','),
-                               l.assets = p.assets || ARRAY['thumbnail', 'original_thumbnail'],
-                               (l.model_profile, l.alpha_threshold, l.composition, l.refinement)
-                                   IS NOT DISTINCT FROM (p.model_profile, p.alpha_threshold, p.composition, p.refinement)
-                        FROM (SELECT DISTINCT ON (template_id) * FROM param_templates
-                              ORDER BY template_id, version DESC) l
-                        JOIN param_templates p ON p.template_id = l.template_id AND p.version = l.version - 1
-                        ORDER BY 1""")) {
-            List<String> latest = new ArrayList<>();
+                ResultSet rs = c.createStatement().executeQuery("SELECT template_id || '@' || max(version)"
+                        + " FROM param_templates GROUP BY template_id ORDER BY 1")) {
             while (rs.next()) {
-                latest.add(rs.getString(1) + " " + rs.getString(2));
-                assertThat(rs.getBoolean(3)).as(rs.getString(1) + ": the previous assets and both thumbnails").isTrue();
-                assertThat(rs.getBoolean(4)).as(rs.getString(1) + ": nothing else changed").isTrue();
+                latest.add(rs.getString(1));
             }
-            assertThat(latest).containsExactly(
-                    "default@2 transparent_png,alpha_mask,thumbnail,original_thumbnail",
-                    "ecommerce-high-precision@4 transparent_png,alpha_mask,foreground_only,composite,thumbnail,original_thumbnail",
-                    "social-fast@2 transparent_png,thumbnail,original_thumbnail");
         }
+        assertThat(latest).containsExactly("default@2", "ecommerce-high-precision@5", "social-fast@2");
+    }
+
+    private static String migrated(String database) throws Exception {
+        String jdbcUrl = PostgresServer.newDatabase(database);
+        SchemaMigrator.migrate(new DatabaseSettings(jdbcUrl, "postgres", ""), SchemaMigrator.AUTO_PARTITIONS);
+        return jdbcUrl;
+    }
+
+    /**
+     * "id@version assets" and the two given comparisons of that version (l) with the one before it (p), space-separated,
+     * for the given (template_id, version) pairs.
+     */
+    private static List<String> compareWithPrevious(String jdbcUrl, String comparisons, String pairs) throws Exception {
+        List<String> rows = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", "");
+                ResultSet rs = c.createStatement().executeQuery("SELECT l.template_id || '@' || l.version,"
+                        + " array_to_string(l.assets, ','), " + comparisons
+                        + " FROM param_templates l JOIN param_templates p ON p.template_id = l.template_id"
+                        + " AND p.version = l.version - 1 WHERE (l.template_id, l.version) IN (VALUES " + pairs + ")"
+                        + " ORDER BY 1")) {
+            while (rs.next()) {
+                rows.add(rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3) + " " + rs.getString(4));
+            }
+        }
+        return rows;
     }
 
     /** Every thumbnail row of the run: at most 256 px, its file the size the row says, a PNG or a JPEG as its type. */

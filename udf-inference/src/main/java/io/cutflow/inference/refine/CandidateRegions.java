@@ -22,47 +22,14 @@ final class CandidateRegions {
     private CandidateRegions() {}
 
     static List<Region> find(float[] mask, int w, int h, int limit) {
-        int[] label = new int[mask.length];
-        int[] queue = new int[mask.length];
         List<Region> regions = new ArrayList<>();
-        int next = 0;
-        for (int start = 0; start < mask.length; start++) {
-            if (label[start] != 0 || mask[start] < LOW) {
-                continue;
-            }
-            next++;
-            int head = 0;
-            int tail = 0;
-            queue[tail++] = start;
-            label[start] = next;
-            int minX = w, minY = h, maxX = -1, maxY = -1;
-            double mass = 0;
-            while (head < tail) {
-                int i = queue[head++];
-                int x = i % w;
-                int y = i / w;
-                mass += mask[i];
-                minX = Math.min(minX, x);
-                maxX = Math.max(maxX, x);
-                minY = Math.min(minY, y);
-                maxY = Math.max(maxY, y);
-                for (int dy = -1; dy <= 1; dy++) {
-                    int ny = y + dy;
-                    if (ny < 0 || ny >= h) {
-                        continue;
-                    }
-                    for (int dx = -1; dx <= 1; dx++) {
-                        int nx = x + dx;
-                        int j = ny * w + nx;
-                        if (nx >= 0 && nx < w && label[j] == 0 && mask[j] >= LOW) {
-                            label[j] = next;
-                            queue[tail++] = j;
-                        }
-                    }
+        for (ConnectedComponents.Region r : ConnectedComponents.label(i -> mask[i] >= LOW, w, h).regions()) {
+            if (r.area() >= MIN_SHARE * mask.length) {
+                double mass = 0;
+                for (int i : r.pixels()) {
+                    mass += mask[i];
                 }
-            }
-            if (tail >= MIN_SHARE * mask.length) {
-                regions.add(new Region(new Rectangle(minX, minY, maxX - minX + 1, maxY - minY + 1), tail, mass));
+                regions.add(new Region(r.box(), r.area(), mass));
             }
         }
         regions.sort(Comparator.comparingDouble(r -> -r.mass()));

@@ -94,56 +94,19 @@ final class DistinctRegions {
             }
         }
         float[] smoothed = meanOverForeground(value, fg, w, h, RADIUS);
-        boolean[] high = new boolean[n];
-        for (int i = 0; i < n; i++) {
-            high[i] = fg[i] && smoothed[i] >= CONTRAST;
-        }
-        int[] label = new int[n];
+        ConnectedComponents.Labelling regions = ConnectedComponents.label(i -> fg[i] && smoothed[i] >= CONTRAST, w, h);
         List<Seed> seeds = new ArrayList<>();
-        int[] queue = new int[n];
-        int next = 0;
-        for (int start = 0; start < n; start++) {
-            if (!high[start] || label[start] != 0) {
-                continue;
-            }
-            next++;
-            int head = 0, tail = 0;
-            queue[tail++] = start;
-            label[start] = next;
-            int minX = w, minY = h, maxX = -1, maxY = -1;
-            boolean border = false;
-            double contrastSum = 0;
-            while (head < tail) {
-                int i = queue[head++];
-                contrastSum += value[i];
-                int x = i % w, y = i / w;
-                minX = Math.min(minX, x);
-                maxX = Math.max(maxX, x);
-                minY = Math.min(minY, y);
-                maxY = Math.max(maxY, y);
-                border |= x < 2 || y < 2 || x >= w - 2 || y >= h - 2;
-                for (int dy = -1; dy <= 1; dy++) {
-                    int ny = y + dy;
-                    if (ny < 0 || ny >= h) {
-                        continue;
-                    }
-                    for (int dx = -1; dx <= 1; dx++) {
-                        int nx = x + dx;
-                        int j = ny * w + nx;
-                        if (nx >= 0 && nx < w && high[j] && label[j] == 0) {
-                            label[j] = next;
-                            queue[tail++] = j;
-                        }
-                    }
+        for (ConnectedComponents.Region r : regions.regions()) {
+            if (!r.reaches(2, w, h) && r.area() >= MIN_SHARE * n && r.area() <= MAX_FOREGROUND_SHARE * total) {
+                double contrastSum = 0;
+                for (int i : r.pixels()) {
+                    contrastSum += value[i];
                 }
-            }
-            if (!border && tail >= MIN_SHARE * n && tail <= MAX_FOREGROUND_SHARE * total) {
-                seeds.add(new Seed(next, new Rectangle(minX, minY, maxX - minX + 1, maxY - minY + 1), tail,
-                        contrastSum / tail));
+                seeds.add(new Seed(r.label(), r.box(), r.area(), contrastSum / r.area()));
             }
         }
         seeds.sort(Comparator.comparingDouble(s -> -s.contrast()));
-        return new Seeds(label, seeds.size() > limit ? List.copyOf(seeds.subList(0, limit)) : seeds);
+        return new Seeds(regions.label(), seeds.size() > limit ? List.copyOf(seeds.subList(0, limit)) : seeds);
     }
 
     private static double centre(int level) {

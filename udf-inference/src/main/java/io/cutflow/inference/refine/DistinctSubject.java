@@ -18,7 +18,10 @@ import java.util.List;
  * and run through the model again. Seen closer, the model outlines the product as its own object; only the second
  * pass's objects lying mostly (>= {@link #OVERLAP}) inside the seed, or holding most of the seed and whole inside
  * the crop (a product's most distinct colours may be only part of it; scene structures run on past the crop), are kept
- * and pasted back at full size, everything else is cleared. When no seed is found or the second look confirms none, the coarse mask stays as it was.
+ * and pasted back at full size, everything else is cleared, provided they hold a sizeable share
+ * ({@link #MIN_KEPT_SHARE}) of the coarse foreground in the crop: a product filling the frame also runs out of it, and
+ * its own distinct detail must not be taken for the product. When no seed is found or the second look confirms none,
+ * the coarse mask stays as it was.
  */
 public final class DistinctSubject {
 
@@ -31,13 +34,20 @@ public final class DistinctSubject {
      * least this share of the seed and does not touch the crop's border.
      */
     static final double OVERLAP = 0.5;
+    /**
+     * The kept objects hold at least this share of the coarse foreground inside the crop, or the seed is not confirmed.
+     * A product among the scene's objects is a sizeable part of what the crop shows (0.30-1.00 on the lifestyle sets);
+     * a distinct detail of a large product (a turkey's red head, a tank's green bag) is a small part of the product
+     * around it (0.07-0.18 on the packshot set), and keeping it alone would clear the rest of the product.
+     */
+    static final double MIN_KEPT_SHARE = 0.25;
     /** Second-pass objects smaller than this share of the crop are specks. */
     static final double MIN_OBJECT = 0.001;
     /** Kept objects are widened by this many pixels (model resolution) so their soft edge survives. */
     static final int EDGE = 3;
 
     /** One seed looked at again: its crop, the second pass's objects and how many were kept. */
-    public record Candidate(Rectangle crop, double seedShare, int objects, int kept) {}
+    public record Candidate(Rectangle crop, double seedShare, int objects, int kept, double keptShare) {}
 
     /** The full-size alpha (null: keep the coarse mask), the passes run, why it was skipped, the candidates. */
     public record Outcome(byte[] alpha, int passes, String skipped, List<Candidate> candidates) {}
@@ -63,9 +73,10 @@ public final class DistinctSubject {
             Rectangle crop = ZoomPass.crop(seed.box(), sw, sh, width, height);
             BufferedImage region = image.getSubimage(crop.x, crop.y, crop.width, crop.height);
             float[] mask = model.mask(region);
-            Confirmed confirmed = confirmed(mask, sw, sh, crop, seeds.label(), seed.label(), width, height);
-            candidates.add(new Candidate(crop, (double) seed.area() / (sw * sh), confirmed.objects(), confirmed.kept()));
-            if (confirmed.kept() == 0) {
+            Confirmed confirmed = confirmed(mask, coarse, sw, sh, crop, seeds.label(), seed.label(), width, height);
+            candidates.add(new Candidate(crop, (double) seed.area() / (sw * sh), confirmed.objects(), confirmed.kept(),
+                    confirmed.keptShare()));
+            if (!confirmed.confirms()) {
                 continue;
             }
             float[] kept = new float[mask.length];
@@ -88,17 +99,25 @@ public final class DistinctSubject {
         return new Outcome(alpha, candidates.size(), alpha == null ? "the second look confirmed no seed" : null, candidates);
     }
 
-    /** The second pass's objects (not specks), those kept, and the kept objects' pixels at the model's resolution. */
-    private record Confirmed(boolean[] pixels, int objects, int kept) {}
+    /**
+     * The second pass's objects (not specks), those kept, the kept objects' pixels at the model's resolution and their
+     * share of the coarse foreground inside the crop.
+     */
+    record Confirmed(boolean[] pixels, int objects, int kept, double keptShare) {
+
+        /** Whether the second look confirms the seed: objects kept, and a sizeable share of what the crop holds. */
+        boolean confirms() {
+            return kept > 0 && keptShare >= MIN_KEPT_SHARE;
+        }
+    }
 
     /** The second pass's objects (8-connected, >= 0.5) lying mostly inside the seed or holding most of it, whole. */
-    private static Confirmed confirmed(float[] mask, int sw, int sh, Rectangle crop, int[] seedLabel, int seed, int width,
+    static Confirmed confirmed(float[] mask, float[] coarse, int sw, int sh, Rectangle crop, int[] seedLabel, int seed, int width,
             int height) {
         int n = sw * sh;
-        int[] label = new int[n];
-        int[] queue = new int[n];
         boolean[] keep = new boolean[n];
         boolean[] inSeed = new boolean[n];
+        boolean[] coarseFg = new boolean[n];
         int seedPixels = 0;
         for (int y = 0; y < sh; y++) {
             int fy = crop.y + (int) ((y + 0.5) * crop.height / sh);
@@ -106,59 +125,41 @@ public final class DistinctSubject {
             for (int x = 0; x < sw; x++) {
                 int fx = crop.x + (int) ((x + 0.5) * crop.width / sw);
                 int cx = Math.min(sw - 1, (int) ((fx + 0.5) * sw / width));
+                coarseFg[y * sw + x] = coarse[cy * sw + cx] >= 0.5f;
                 if (seedLabel[cy * sw + cx] == seed) {
                     inSeed[y * sw + x] = true;
                     seedPixels++;
                 }
             }
         }
-        int ids = 0;
         int objects = 0;
         int keptObjects = 0;
-        for (int start = 0; start < n; start++) {
-            if (mask[start] < 0.5f || label[start] != 0) {
-                continue;
-            }
-            int id = ++ids;
-            int head = 0, tail = 0;
-            queue[tail++] = start;
-            label[start] = id;
-            int inside = 0;
-            boolean onBorder = false;
-            while (head < tail) {
-                int i = queue[head++];
-                int x = i % sw, y = i / sw;
-                if (inSeed[i]) {
-                    inside++;
-                }
-                onBorder |= x == 0 || y == 0 || x == sw - 1 || y == sh - 1;
-                for (int dy = -1; dy <= 1; dy++) {
-                    int ny = y + dy;
-                    if (ny < 0 || ny >= sh) {
-                        continue;
-                    }
-                    for (int dx = -1; dx <= 1; dx++) {
-                        int nx = x + dx;
-                        int j = ny * sw + nx;
-                        if (nx >= 0 && nx < sw && mask[j] >= 0.5f && label[j] == 0) {
-                            label[j] = id;
-                            queue[tail++] = j;
-                        }
-                    }
-                }
-            }
-            if (tail < MIN_OBJECT * n) {
+        for (ConnectedComponents.Region r : ConnectedComponents.label(i -> mask[i] >= 0.5f, sw, sh).regions()) {
+            if (r.area() < MIN_OBJECT * n) {
                 continue;
             }
             objects++;
-            if (inside >= OVERLAP * tail || (!onBorder && inside >= OVERLAP * seedPixels)) {
+            int inside = 0;
+            for (int i : r.pixels()) {
+                if (inSeed[i]) {
+                    inside++;
+                }
+            }
+            if (inside >= OVERLAP * r.area() || (!r.reaches(1, sw, sh) && inside >= OVERLAP * seedPixels)) {
                 keptObjects++;
-                for (int k = 0; k < tail; k++) {
-                    keep[queue[k]] = true;
+                for (int i : r.pixels()) {
+                    keep[i] = true;
                 }
             }
         }
-        return new Confirmed(keep, objects, keptObjects);
+        int coarseIn = 0, keptIn = 0;
+        for (int i = 0; i < n; i++) {
+            if (coarseFg[i]) {
+                coarseIn++;
+                keptIn += keep[i] ? 1 : 0;
+            }
+        }
+        return new Confirmed(keep, objects, keptObjects, coarseIn == 0 ? 0 : (double) keptIn / coarseIn);
     }
 
     static boolean[] dilate(boolean[] mask, int w, int h, int r) {
