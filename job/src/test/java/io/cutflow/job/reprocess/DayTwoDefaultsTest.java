@@ -6,6 +6,7 @@ import io.cutflow.job.JobArguments;
 import io.cutflow.job.support.FailingBackfill;
 import io.cutflow.job.support.JobRunner;
 import io.cutflow.job.support.PostgresServer;
+import io.cutflow.job.support.ShippedTemplateChecks;
 import io.cutflow.job.support.TableSnapshot;
 import io.cutflow.job.support.ReprocessCommands;
 import org.apache.flink.configuration.Configuration;
@@ -22,7 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The day-two commands as an operator types them after a backfill, with nothing but the database: {@code retry
  * --jdbc-url URL} retries every failure (the assets go where the streaming job writes, as it recorded), and
  * {@code reprocess --template social-fast --status success} gives every content that succeeded, under any template,
- * the new template.
+ * the new template, and {@code reprocess --template ecommerce-high-precision --status success} brings them to the
+ * shipped shop template's latest version (its refinement and white square).
  */
 class DayTwoDefaultsTest {
 
@@ -70,6 +72,13 @@ class DayTwoDefaultsTest {
         assertThat(TableSnapshot.count(jdbcUrl, "SELECT count(*) FROM result_assets WHERE template_id = 'social-fast'"
                 + " AND storage_path LIKE '" + processed + "/%'")).as("social-fast's three")
                 .isEqualTo(3L * FailingBackfill.SUCCESSES);
+        assertThat(TableSnapshot.attemptsNotMatchingHistory(jdbcUrl)).isEmpty();
+
+        // the shipped shop template brings the same contents to its latest version: refined masks, the white square
+        out = command(jdbcUrl, "reprocess", "--jdbc-url", jdbcUrl, "--template", ShippedTemplateChecks.ECOMMERCE,
+                "--status", "success");
+        assertThat(out).contains(FailingBackfill.SUCCESSES + " contents to process");
+        ShippedTemplateChecks.assertEcommerceSquares(jdbcUrl, FailingBackfill.SUCCESSES);
         assertThat(TableSnapshot.attemptsNotMatchingHistory(jdbcUrl)).isEmpty();
     }
 
