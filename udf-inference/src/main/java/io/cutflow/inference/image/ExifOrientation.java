@@ -4,6 +4,10 @@ import java.awt.geom.AffineTransform;
 import java.awt.image.AffineTransformOp;
 import java.awt.image.BufferedImage;
 
+import static io.cutflow.inference.image.ByteFields.is;
+import static io.cutflow.inference.image.ByteFields.u16;
+import static io.cutflow.inference.image.ByteFields.u32;
+
 /**
  * Reads the EXIF orientation tag (0x0112) of a JPEG (APP1 Exif segment), a PNG (eXIf chunk), a TIFF (its first IFD)
  * or a WebP (EXIF chunk of the extended format) and turns the decoded image upright, as viewers do: a phone photo
@@ -73,18 +77,15 @@ final class ExifOrientation {
 
     /** The EXIF chunk of an extended (VP8X) WebP; 1 when there is none. */
     private static int readWebp(byte[] webp) {
-        long end = Math.min(webp.length, 8 + u32(webp, 4, true));
-        long pos = 12;
-        while (pos + 8 <= end) {
-            long length = u32(webp, (int) pos + 4, true);
-            long data = pos + 8;
-            if (data + length > end) {
+        int end = (int) Math.min(webp.length, 8 + u32(webp, 4, true));
+        for (RiffChunks.Chunk chunk : RiffChunks.list(webp, 12, end, Integer.MAX_VALUE)) {
+            long dataEnd = chunk.payload() + chunk.size();
+            if (dataEnd > end) {
                 return 1;
             }
-            if (is(webp, (int) pos, "EXIF")) {
-                return orientationInExif(webp, (int) data, (int) (data + length));
+            if (chunk.is(webp, "EXIF")) {
+                return orientationInExif(webp, chunk.payload(), (int) dataEnd);
             }
-            pos = data + length + (length & 1); // chunks are padded to an even size
         }
         return 1;
     }
@@ -95,15 +96,6 @@ final class ExifOrientation {
             start += 6;
         }
         return orientationInTiff(b, start, end);
-    }
-
-    private static boolean is(byte[] b, int at, String fourCc) {
-        for (int i = 0; i < fourCc.length(); i++) {
-            if (at + i >= b.length || b[at + i] != fourCc.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static int orientationInTiff(byte[] b, int tiff, int end) {
@@ -160,13 +152,5 @@ final class ExifOrientation {
         BufferedImage bgr = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
         bgr.createGraphics().drawImage(image, 0, 0, null);
         return bgr;
-    }
-
-    private static int u16(byte[] b, int i, boolean little) {
-        return little ? (b[i] & 0xff) | (b[i + 1] & 0xff) << 8 : (b[i] & 0xff) << 8 | (b[i + 1] & 0xff);
-    }
-
-    private static long u32(byte[] b, int i, boolean little) {
-        return little ? (u16(b, i, true) | (long) u16(b, i + 2, true) << 16) : ((long) u16(b, i, false) << 16 | u16(b, i + 2, false));
     }
 }
