@@ -80,7 +80,7 @@ final class AssetSwitch {
             newTypes.put(job, types);
             named.put(job, uris);
             String primary = r.assets()[0].storagePath();
-            folders.put(job, primary.substring(0, primary.lastIndexOf('/')));
+            folders.put(job, AssetKeys.folderOf(primary));
             if (AssetKeys.isGenerationKey(primary)) {
                 rewrittenFolders.put(job, folders.get(job));
             }
@@ -141,7 +141,7 @@ final class AssetSwitch {
 
     private static void sweep(String folder, Set<String> namedUris, long cutoff) {
         Set<String> names = new HashSet<>();
-        namedUris.forEach(uri -> names.add(uri.substring(uri.lastIndexOf('/') + 1)));
+        namedUris.forEach(uri -> names.add(AssetKeys.fileName(uri)));
         try {
             for (ObjectStore.Listed object : ObjectStore.list(folder)) {
                 if (!names.contains(object.name()) && object.modifiedMs() < cutoff) {

@@ -50,7 +50,17 @@ public final class AssetKeys {
 
     /** Whether a key (a result_assets.storage_path) is a rewrite's generation key. */
     public static boolean isGenerationKey(String uri) {
-        return GENERATION_FILE.matcher(uri.substring(uri.lastIndexOf('/') + 1)).matches();
+        return GENERATION_FILE.matcher(fileName(uri)).matches();
+    }
+
+    /** A key's file name: what follows its last '/'. */
+    public static String fileName(String uri) {
+        return uri.substring(uri.lastIndexOf('/') + 1);
+    }
+
+    /** The folder a key is in, without a trailing slash. */
+    public static String folderOf(String uri) {
+        return uri.substring(0, uri.lastIndexOf('/'));
     }
 
     private static String key(String processedBase, String md5, String templateId, int templateVersion,

@@ -106,7 +106,7 @@ public final class AssetWriter {
         List<AssetRecord> records = new ArrayList<>(set.size());
         for (AssetEncoder.Encoded asset : set) {
             String uri = uri(md5, template, asset, generation);
-            if (!present.containsKey(name(uri))) {
+            if (!present.containsKey(AssetKeys.fileName(uri))) {
                 created.add(uri);
                 store(records.size(), uri, asset.bytes());
             }
@@ -123,7 +123,7 @@ public final class AssetWriter {
             List<AssetEncoder.Encoded> set, Map<String, Long> present) throws ImageRejectedException {
         for (AssetEncoder.Encoded asset : set) {
             String uri = uri(md5, template, asset, null);
-            Long size = present.get(name(uri));
+            Long size = present.get(AssetKeys.fileName(uri));
             if (size != null && (size != asset.bytes().length || !holds(uri, asset.bytes()))) {
                 return true;
             }
@@ -153,10 +153,6 @@ public final class AssetWriter {
 
     private static String deterministicName(AssetType type, ParameterTemplate template) {
         return type.code() + "." + AssetEncoder.extension(type, template);
-    }
-
-    private static String name(String uri) {
-        return uri.substring(uri.lastIndexOf('/') + 1);
     }
 
     /**
