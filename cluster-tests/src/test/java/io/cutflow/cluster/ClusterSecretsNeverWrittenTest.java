@@ -1,6 +1,7 @@
 package io.cutflow.cluster;
 
 import io.cutflow.cluster.ClusterFixture.Run;
+import io.cutflow.job.support.ShippedTemplateChecks;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * submits the job gets none. After a run with checkpoints and a savepoint, no byte of any file the cluster wrote
  * (blob store, web upload and tmp dirs, checkpoints, savepoints, working and tmp dirs, logs, conf, the processed
  * assets) holds the marker, nor does the job graph as the REST API serves it ({@code /jobs/<id>/plan},
- * {@code /jobs/<id>/config}).
+ * {@code /jobs/<id>/config}). The same run carries the shipped ecommerce-high-precision template beside the default
+ * one: its latest version's assets and white 2000x2000 square, each with its row, written by the TaskManager.
  */
 class ClusterSecretsNeverWrittenTest {
 
@@ -41,8 +43,12 @@ class ClusterSecretsNeverWrittenTest {
         assertThat(System.getenv("CUTFLOW_DB_PASSWORD")).as("the test JVM (and so the client) has no password").isNull();
 
         Run run = ClusterFixture.newRun("secrets");
-        String job = cluster.submit(null, ClusterFixture.jobArgs(ClusterFixture.singleImageRaw(), run, false));
-        StandaloneFlinkCluster.await("a result of " + job, ClusterFixture.RUN_TIMEOUT, () -> run.successes() >= 1);
+        // the shipped shop template rides along (one inference, two templates): its refinement in the TaskManager
+        // and its white square are checked on this run rather than on a job of their own (CI's time budget)
+        String job = cluster.submit(null, ClusterFixture.jobArgs(ClusterFixture.singleImageRaw(), run, false,
+                "-Dcutflow.templates=default;" + ShippedTemplateChecks.ECOMMERCE));
+        StandaloneFlinkCluster.await("a result of " + job + " under both templates", ClusterFixture.RUN_TIMEOUT,
+                () -> run.successes() >= 2);
         long checkpoints = cluster.completedCheckpoints(job);
         StandaloneFlinkCluster.await("a checkpoint after the result", ClusterFixture.RUN_TIMEOUT,
                 () -> cluster.completedCheckpoints(job) > checkpoints);
@@ -53,6 +59,7 @@ class ClusterSecretsNeverWrittenTest {
             rest.put(path, cluster.getRaw(path));
         }
         cluster.cancel(job);
+        ShippedTemplateChecks.assertEcommerceSquares(run.jdbcUrl(), 1);
 
         for (Map.Entry<String, String> r : rest.entrySet()) {
             assertThat(r.getValue()).as("REST " + r.getKey()).isNotEmpty().doesNotContain(marker);

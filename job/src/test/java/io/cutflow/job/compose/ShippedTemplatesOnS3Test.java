@@ -25,7 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The shipped ecommerce-high-precision template on the S3 server (authenticated s3proxy, through the
  * flink-s3-fs-hadoop plugin): its latest version's refinement and white square go to the processed bucket with a row
  * per object. The local-folder run is {@link ShippedTemplatesTest}; the standalone cluster's is
- * {@code cluster-tests/ClusterShippedTemplatesTest}.
+ * {@code cluster-tests/ClusterSecretsNeverWrittenTest}, whose run carries it too.
  */
 class ShippedTemplatesOnS3Test {
 
